@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reactors: one thread, one io_uring, one set of free lists. A connection,
+ * its commands and their buffers belong to one reactor for their whole life;
+ * everything about a command runs on that reactor (see src/core/OWNERSHIP.md).
+ *
+ * I/O: take an SQE with scst_reactor_sqe(), fill it with io_uring_prep_*();
+ * the reactor submits all SQEs of a loop turn with one io_uring_enter() and
+ * calls cb->fn(cb, res, cqe_flags) for each completion.
+ */
+#ifndef SCST_REACTOR_H
+#define SCST_REACTOR_H
+
+#include <liburing.h>
+#include "scst/types.h"
+
+struct scst_reactor;
+struct scst_sgv_cache;
+
+struct scst_io_cb {
+	void (*fn)(struct scst_io_cb *cb, int res, uint32_t cqe_flags);
+};
+
+/* Work queued to run later on the same reactor, after the current event (no allocation). */
+struct scst_work {
+	void (*fn)(struct scst_work *w);
+	struct scst_work *next;
+};
+
+/* Called about once a second on the reactor it is registered with. */
+struct scst_ticker {
+	void (*fn)(struct scst_ticker *t, uint64_t now_ms);
+	struct scst_ticker *next, *prev;
+};
+
+struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries);
+void scst_reactor_destroy(struct scst_reactor *r);
+
+/* Loop until scst_reactor_stop() (any thread). Binds the reactor to the calling thread. */
+void scst_reactor_run(struct scst_reactor *r);
+/* One loop turn: submit, wait at most timeout_ms (0: do not wait), dispatch. Returns events handled. */
+int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms);
+void scst_reactor_stop(struct scst_reactor *r);
+
+/* The reactor bound to the calling thread, or NULL (management thread, tests before binding). */
+struct scst_reactor *scst_reactor_self(void);
+/* Bind r to the calling thread without running its loop (tests, local driver). */
+void scst_reactor_bind(struct scst_reactor *r);
+unsigned scst_reactor_id(const struct scst_reactor *r);
+
+/* An SQE whose completion calls cb. Never NULL: flushes the ring to make room. */
+struct io_uring_sqe *scst_reactor_sqe(struct scst_reactor *r, struct scst_io_cb *cb);
+
+/* Run w->fn on r after the current event; only from r's own thread. */
+void scst_reactor_defer(struct scst_reactor *r, struct scst_work *w);
+
+/* Run fn(arg) on r; from any thread. Allocates; not for the fast path. Returns 0 or -errno. */
+int scst_reactor_post(struct scst_reactor *r, void (*fn)(void *arg), void *arg);
+
+void scst_reactor_add_ticker(struct scst_reactor *r, struct scst_ticker *t);
+void scst_reactor_del_ticker(struct scst_reactor *r, struct scst_ticker *t);
+
+/* Monotonic milliseconds, cached once per loop turn. */
+uint64_t scst_reactor_now_ms(const struct scst_reactor *r);
+
+struct scst_sgv_cache *scst_reactor_sgv(struct scst_reactor *r);
+struct io_uring *scst_reactor_ring(struct scst_reactor *r);
+
+#endif

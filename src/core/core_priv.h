@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Core-internal object model. See OWNERSHIP.md for which thread owns what.
+ */
+#ifndef SCST_CORE_PRIV_H
+#define SCST_CORE_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "scst/core.h"
+#include "scst/device.h"
+#include "scst/target.h"
+
+struct scst_lun_entry {
+	uint64_t lun;
+	struct scst_device *dev;
+	bool read_only;
+};
+
+/*
+ * An immutable LUN table. Management builds a new one for every change and
+ * publishes it; sessions hold a reference to the one they use. Entries are
+ * sorted by LUN; by_lun indexes LUNs below max_index directly.
+ */
+struct scst_lun_table {
+	atomic_int refcount;
+	unsigned count;
+	struct scst_lun_entry *entries; /* sorted by lun */
+	uint32_t index_size; /* max lun + 1, or 0 */
+	int32_t *by_lun; /* lun -> entry index or -1 */
+};
+
+struct scst_pattern {
+	char *pattern;
+	struct scst_pattern *next;
+};
+
+struct scst_acg {
+	char name[64];
+	struct scst_target *tgt;
+	struct scst_pattern *initiators; /* in order of addition */
+	struct scst_lun_table *luns; /* published; management owns the pointer */
+	struct scst_acg *next;
+};
+
+struct scst_attr_kv {
+	char *name;
+	char *value;
+	struct scst_attr_kv *next;
+};
+
+struct scst_target {
+	char name[SCST_MAX_NAME];
+	const struct scst_tgt_template *tmpl;
+	bool enabled;
+	uint16_t rel_tgt_id;
+	struct scst_acg dflt; /* default LUN table: initiators matching no group */
+	struct scst_acg *groups;
+	struct scst_attr_kv *attrs; /* driver-level attributes (IncomingUser, ...) */
+	struct scst_session *sessions; /* under scst_mgmt_lock */
+	struct scst_target *next;
+};
+
+/* Per (session, device): the I_T_L nexus state. Owned by the session's reactor,
+ * except the UA queue, which device-wide events fill under dev->lock. */
+struct scst_ua {
+	enum scst_sense_reason reason;
+	struct scst_ua *next;
+};
+
+struct scst_tgt_dev {
+	struct scst_session *sess;
+	struct scst_device *dev;
+	uint64_t lun;
+	bool read_only;
+	/* Unit attentions, oldest first; under dev->lock. */
+	struct scst_ua *ua_head, **ua_tail;
+	atomic_bool ua_pending; /* fast check without the lock */
+	/* Deferred sense for REQUEST SENSE (last CHECK CONDITION without autosense is not
+	 * kept: iSCSI always autosenses). */
+	/* Ordering (SAM-5 8.6): commands in flight on this nexus and the blocked queue. */
+	unsigned inflight;
+	unsigned inflight_ordered;
+	struct scst_cmd *blocked_head, *blocked_tail;
+	bool gone; /* LUN removed; commands finish with LUN NOT SUPPORTED */
+	struct scst_tgt_dev *dev_next, *dev_prev; /* device's list, under dev->lock */
+	struct scst_tgt_dev *hash_next;
+};
+
+#define SCST_TGT_DEV_HASH 64
+
+struct scst_session {
+	struct scst_target *tgt;
+	struct scst_acg *acg;
+	char initiator_name[SCST_MAX_NAME];
+	char initiator_port[SCST_MAX_NAME + 32];
+	struct scst_reactor *reactor;
+	void *tgt_priv;
+	struct scst_lun_table *luns; /* reactor's view; replaced by a message */
+	struct scst_tgt_dev *tgt_devs[SCST_TGT_DEV_HASH];
+	/* Commands: a free pool (reactor-owned) and the active list. */
+	struct scst_cmd *free_cmds;
+	size_t cmd_size;
+	struct scst_cmd *active_head;
+	unsigned active;
+	uint64_t next_sn;
+	bool unregistering;
+	void (*unreg_done)(struct scst_session *, void *);
+	void *unreg_arg;
+	struct scst_work unreg_work;
+	/* Counters for the management tree. */
+	atomic_uint_fast64_t cmds, bytes_read, bytes_written;
+	struct scst_session *next; /* target's list, under scst_mgmt_lock */
+};
+
+/* Global registry lock: taken by management and at login/logout, never per command. */
+extern pthread_mutex_t scst_mgmt_lock;
+
+struct scst_target *scst_target_first(void);
+struct scst_lun_table *scst_lun_table_get(struct scst_lun_table *t);
+void scst_lun_table_put(struct scst_lun_table *t);
+const struct scst_lun_entry *scst_lun_table_find(const struct scst_lun_table *t, uint64_t lun);
+struct scst_acg *scst_acg_for_initiator(struct scst_target *tgt, const char *initiator);
+struct scst_acg *scst_acg_find(struct scst_target *tgt, const char *group);
+
+/* Sessions (session.c). */
+struct scst_tgt_dev *scst_tgt_dev_get(struct scst_session *sess, uint64_t lun);
+void scst_session_luns_changed(struct scst_acg *acg);
+void scst_device_release(struct scst_device *dev);
+
+/* Unit attentions (ua.c). */
+void scst_ua_queue(struct scst_tgt_dev *td, enum scst_sense_reason reason);
+void scst_ua_queue_device(struct scst_device *dev, enum scst_sense_reason reason,
+			  struct scst_tgt_dev *except);
+/* Pop the oldest UA of td into the command's sense; false if none. */
+bool scst_ua_take(struct scst_tgt_dev *td, struct scst_cmd *cmd);
+void scst_ua_clear(struct scst_tgt_dev *td);
+
+/* Commands (cmd.c). */
+void scst_cmd_exec_done(struct scst_cmd *cmd);
+void scst_cmd_fill_data(struct scst_cmd *cmd, const void *data, uint32_t len);
+void scst_cmd_free_to_pool(struct scst_cmd *cmd);
+
+/* Emulated command executors (spc.c, sbc.c). Each ends with scst_cmd_done(). */
+void scst_spc_test_unit_ready(struct scst_cmd *cmd);
+void scst_spc_request_sense(struct scst_cmd *cmd);
+void scst_spc_inquiry(struct scst_cmd *cmd);
+void scst_spc_mode_sense(struct scst_cmd *cmd);
+void scst_spc_mode_select(struct scst_cmd *cmd);
+void scst_spc_report_luns(struct scst_cmd *cmd);
+void scst_spc_report_supported_opcodes(struct scst_cmd *cmd);
+void scst_spc_report_supported_tmfs(struct scst_cmd *cmd);
+void scst_spc_start_stop_unit(struct scst_cmd *cmd);
+void scst_spc_prevent_allow(struct scst_cmd *cmd);
+void scst_spc_log_sense(struct scst_cmd *cmd);
+void scst_sbc_read_capacity10(struct scst_cmd *cmd);
+void scst_sbc_read_capacity16(struct scst_cmd *cmd);
+void scst_sbc_read(struct scst_cmd *cmd);
+void scst_sbc_write(struct scst_cmd *cmd);
+void scst_sbc_write_verify(struct scst_cmd *cmd);
+void scst_sbc_verify(struct scst_cmd *cmd);
+void scst_sbc_sync_cache(struct scst_cmd *cmd);
+void scst_sbc_write_same(struct scst_cmd *cmd);
+void scst_sbc_unmap(struct scst_cmd *cmd);
+void scst_sbc_get_lba_status(struct scst_cmd *cmd);
+void scst_sbc_compare_and_write(struct scst_cmd *cmd);
+void scst_sbc_prefetch(struct scst_cmd *cmd);
+void scst_sbc_read_defect_data(struct scst_cmd *cmd);
+void scst_sbc_format_unit(struct scst_cmd *cmd);
+
+/* Copy what fits of a response into the command's data-in buffer: response data is
+ * truncated to the allocation length (SPC-4 4.2.5.6) without an error. */
+void scst_cmd_respond(struct scst_cmd *cmd, const void *data, uint32_t len);
+
+#endif
