@@ -146,5 +146,3 @@ bool scst_sense_parse(const uint8_t *sense, unsigned len, uint8_t *key, uint8_t 
 		      uint8_t *ascq);
 
 #endif
-
-#endif

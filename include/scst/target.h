@@ -100,7 +100,9 @@ struct scst_cmd {
 	uint8_t sense_len;
 	uint8_t sense[SCST_SENSE_BUFFERSIZE];
 	uint32_t resp_data_len; /* data-in bytes to send from buf */
+	uint32_t resp_full_len; /* data-in the command would return without the expected-length cap */
 	enum scst_sense_reason reason; /* first error, SCST_SENSE_NONE if good */
+	struct scst_sense_detail detail; /* field pointer / information for reason */
 
 	enum scst_cmd_state state;
 	bool aborted; /* by task management or nexus loss: send nothing */

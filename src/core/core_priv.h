@@ -83,6 +83,9 @@ struct scst_tgt_dev {
 	unsigned inflight_ordered;
 	struct scst_cmd *blocked_head, *blocked_tail;
 	bool gone; /* LUN removed; commands finish with LUN NOT SUPPORTED */
+	unsigned cmd_refs; /* commands initialised on this tgt_dev and not yet freed */
+	struct scst_work drain_work; /* runs the blocked queue after a completion */
+	bool drain_scheduled;
 	struct scst_tgt_dev *dev_next, *dev_prev; /* device's list, under dev->lock */
 	struct scst_tgt_dev *hash_next;
 };
@@ -110,6 +113,7 @@ struct scst_session {
 	struct scst_work unreg_work;
 	/* Counters for the management tree. */
 	atomic_uint_fast64_t cmds, bytes_read, bytes_written;
+	atomic_int refcount; /* the nexus itself + pending management messages */
 	struct scst_session *next; /* target's list, under scst_mgmt_lock */
 };
 
@@ -126,6 +130,8 @@ struct scst_acg *scst_acg_find(struct scst_target *tgt, const char *group);
 /* Sessions (session.c). */
 struct scst_tgt_dev *scst_tgt_dev_get(struct scst_session *sess, uint64_t lun);
 void scst_session_luns_changed(struct scst_acg *acg);
+void scst_tgt_dev_maybe_free(struct scst_tgt_dev *td);
+void scst_session_cmd_gone(struct scst_session *s);
 void scst_device_release(struct scst_device *dev);
 
 /* Unit attentions (ua.c). */
@@ -135,11 +141,15 @@ void scst_ua_queue_device(struct scst_device *dev, enum scst_sense_reason reason
 /* Pop the oldest UA of td into the command's sense; false if none. */
 bool scst_ua_take(struct scst_tgt_dev *td, struct scst_cmd *cmd);
 void scst_ua_clear(struct scst_tgt_dev *td);
+/* Drop pending UAs of one kind (REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED). */
+void scst_ua_clear_reason(struct scst_tgt_dev *td, enum scst_sense_reason reason);
 
 /* Commands (cmd.c). */
 void scst_cmd_exec_done(struct scst_cmd *cmd);
 void scst_cmd_fill_data(struct scst_cmd *cmd, const void *data, uint32_t len);
 void scst_cmd_free_to_pool(struct scst_cmd *cmd);
+/* Mark cmd aborted (TMF, nexus loss); it still reaches xmit_response, which sends nothing. */
+void scst_cmd_abort(struct scst_cmd *cmd);
 
 /* Emulated command executors (spc.c, sbc.c). Each ends with scst_cmd_done(). */
 void scst_spc_test_unit_ready(struct scst_cmd *cmd);

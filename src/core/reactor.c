@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reactors: one thread, one io_uring. Each loop turn submits every SQE queued
+ * since the last turn and waits with a single io_uring_enter()
+ * (io_uring_submit_and_wait_timeout), then dispatches the completions and the
+ * deferred work. Other threads talk to a reactor only through its mailbox
+ * (a mutex-protected list and an eventfd read kept armed on the ring).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scst/reactor.h"
+#include "scst/sgv.h"
+
+#define CQE_BATCH 64
+#define TICK_MS 1000
+
+struct mbox_msg {
+	void (*fn)(void *arg);
+	void *arg;
+	struct mbox_msg *next;
+};
+
+struct scst_reactor {
+	unsigned id;
+	struct io_uring ring;
+	atomic_bool stop;
+	uint64_t now_ms;
+	uint64_t last_tick_ms;
+	struct scst_work *work_head, *work_tail;
+	struct scst_ticker *tickers;
+	struct scst_sgv_cache *sgv;
+	/* Mailbox: any thread may post. */
+	pthread_mutex_t mbox_lock;
+	struct mbox_msg *mbox_head, *mbox_tail;
+	int efd;
+	uint64_t efd_val;
+	bool efd_armed;
+	struct scst_io_cb efd_cb;
+	struct scst_ticker sgv_ticker;
+};
+
+static _Thread_local struct scst_reactor *self_reactor;
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void arm_mailbox(struct scst_reactor *r)
+{
+	struct io_uring_sqe *sqe;
+
+	if (r->efd_armed)
+		return;
+	sqe = scst_reactor_sqe(r, &r->efd_cb);
+	io_uring_prep_read(sqe, r->efd, &r->efd_val, sizeof(r->efd_val), 0);
+	r->efd_armed = true;
+}
+
+static void drain_mailbox(struct scst_reactor *r)
+{
+	struct mbox_msg *m;
+
+	pthread_mutex_lock(&r->mbox_lock);
+	m = r->mbox_head;
+	r->mbox_head = r->mbox_tail = NULL;
+	pthread_mutex_unlock(&r->mbox_lock);
+	while (m) {
+		struct mbox_msg *next = m->next;
+
+		m->fn(m->arg);
+		free(m);
+		m = next;
+	}
+}
+
+static void mailbox_event(struct scst_io_cb *cb, int res, uint32_t flags)
+{
+	struct scst_reactor *r = scst_container_of(cb, struct scst_reactor, efd_cb);
+
+	(void)res;
+	(void)flags;
+	r->efd_armed = false;
+	drain_mailbox(r);
+	if (!atomic_load(&r->stop))
+		arm_mailbox(r);
+}
+
+static void sgv_tick(struct scst_ticker *t, uint64_t now)
+{
+	struct scst_reactor *r = scst_container_of(t, struct scst_reactor, sgv_ticker);
+
+	(void)now;
+	scst_sgv_purge(r->sgv, false);
+}
+
+struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries)
+{
+	struct scst_reactor *r = calloc(1, sizeof(*r));
+	struct io_uring_params p;
+	int ret;
+
+	if (!r)
+		return NULL;
+	memset(&p, 0, sizeof(p));
+	/* A larger CQ ring absorbs bursts from many connections. */
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = ring_entries * 4;
+	ret = io_uring_queue_init_params(ring_entries, &r->ring, &p);
+	if (ret < 0) {
+		free(r);
+		errno = -ret;
+		return NULL;
+	}
+	r->id = id;
+	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->sgv = scst_sgv_cache_create();
+	if (r->efd < 0 || !r->sgv) {
+		if (r->efd >= 0)
+			close(r->efd);
+		if (r->sgv)
+			scst_sgv_cache_destroy(r->sgv);
+		io_uring_queue_exit(&r->ring);
+		free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&r->mbox_lock, NULL);
+	r->efd_cb.fn = mailbox_event;
+	r->now_ms = monotonic_ms();
+	r->last_tick_ms = r->now_ms;
+	r->sgv_ticker.fn = sgv_tick;
+	scst_reactor_add_ticker(r, &r->sgv_ticker);
+	arm_mailbox(r);
+	return r;
+}
+
+void scst_reactor_destroy(struct scst_reactor *r)
+{
+	if (!r)
+		return;
+	/* Run what is left in the mailbox so nothing posted is lost or leaked. */
+	drain_mailbox(r);
+	io_uring_queue_exit(&r->ring);
+	close(r->efd);
+	scst_sgv_cache_destroy(r->sgv);
+	pthread_mutex_destroy(&r->mbox_lock);
+	if (self_reactor == r)
+		self_reactor = NULL;
+	free(r);
+}
+
+struct scst_reactor *scst_reactor_self(void)
+{
+	return self_reactor;
+}
+
+void scst_reactor_bind(struct scst_reactor *r)
+{
+	self_reactor = r;
+}
+
+unsigned scst_reactor_id(const struct scst_reactor *r)
+{
+	return r->id;
+}
+
+struct io_uring_sqe *scst_reactor_sqe(struct scst_reactor *r, struct scst_io_cb *cb)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	while (unlikely(!sqe)) {
+		/* The SQ ring is full: push it to the kernel now; rare under normal load. */
+		io_uring_submit(&r->ring);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
+	io_uring_sqe_set_data(sqe, cb);
+	return sqe;
+}
+
+void scst_reactor_defer(struct scst_reactor *r, struct scst_work *w)
+{
+	w->next = NULL;
+	if (r->work_tail)
+		r->work_tail->next = w;
+	else
+		r->work_head = w;
+	r->work_tail = w;
+}
+
+int scst_reactor_post(struct scst_reactor *r, void (*fn)(void *arg), void *arg)
+{
+	struct mbox_msg *m = malloc(sizeof(*m));
+	uint64_t one = 1;
+	bool was_empty;
+
+	if (!m)
+		return -ENOMEM;
+	m->fn = fn;
+	m->arg = arg;
+	m->next = NULL;
+	pthread_mutex_lock(&r->mbox_lock);
+	was_empty = !r->mbox_head;
+	if (r->mbox_tail)
+		r->mbox_tail->next = m;
+	else
+		r->mbox_head = m;
+	r->mbox_tail = m;
+	pthread_mutex_unlock(&r->mbox_lock);
+	if (was_empty && write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+void scst_reactor_add_ticker(struct scst_reactor *r, struct scst_ticker *t)
+{
+	t->prev = NULL;
+	t->next = r->tickers;
+	if (r->tickers)
+		r->tickers->prev = t;
+	r->tickers = t;
+}
+
+void scst_reactor_del_ticker(struct scst_reactor *r, struct scst_ticker *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (r->tickers == t)
+		r->tickers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+}
+
+uint64_t scst_reactor_now_ms(const struct scst_reactor *r)
+{
+	return r->now_ms;
+}
+
+struct scst_sgv_cache *scst_reactor_sgv(struct scst_reactor *r)
+{
+	return r->sgv;
+}
+
+struct io_uring *scst_reactor_ring(struct scst_reactor *r)
+{
+	return &r->ring;
+}
+
+static int run_deferred(struct scst_reactor *r)
+{
+	int n = 0;
+
+	while (r->work_head) {
+		struct scst_work *w = r->work_head;
+
+		r->work_head = w->next;
+		if (!r->work_head)
+			r->work_tail = NULL;
+		w->fn(w);
+		n++;
+	}
+	return n;
+}
+
+static void run_tickers(struct scst_reactor *r)
+{
+	struct scst_ticker *t, *next;
+
+	if (r->now_ms - r->last_tick_ms < TICK_MS)
+		return;
+	r->last_tick_ms = r->now_ms;
+	for (t = r->tickers; t; t = next) {
+		next = t->next; /* a ticker may remove itself */
+		t->fn(t, r->now_ms);
+	}
+}
+
+int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
+{
+	struct { void *data; int res; uint32_t flags; } batch[CQE_BATCH];
+	struct __kernel_timespec ts;
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0, i;
+	int events;
+
+	events = run_deferred(r);
+	if (events)
+		timeout_ms = 0;
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
+	/* The one io_uring_enter() of this turn: submit and wait together. */
+	if (timeout_ms > 0)
+		io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+	else
+		io_uring_submit(&r->ring);
+	r->now_ms = monotonic_ms();
+
+	do {
+		n = 0;
+		io_uring_for_each_cqe(&r->ring, head, cqe) {
+			batch[n].data = io_uring_cqe_get_data(cqe);
+			batch[n].res = cqe->res;
+			batch[n].flags = cqe->flags;
+			if (++n == CQE_BATCH)
+				break;
+		}
+		io_uring_cq_advance(&r->ring, n);
+		for (i = 0; i < n; i++) {
+			struct scst_io_cb *cb = batch[i].data;
+
+			if (cb)
+				cb->fn(cb, batch[i].res, batch[i].flags);
+		}
+		events += (int)n;
+		events += run_deferred(r);
+	} while (n == CQE_BATCH);
+
+	run_tickers(r);
+	return events;
+}
+
+void scst_reactor_run(struct scst_reactor *r)
+{
+	self_reactor = r;
+	while (!atomic_load(&r->stop))
+		scst_reactor_run_once(r, TICK_MS);
+	/* Flush what the last turn queued. */
+	io_uring_submit(&r->ring);
+}
+
+void scst_reactor_stop(struct scst_reactor *r)
+{
+	uint64_t one = 1;
+
+	atomic_store(&r->stop, true);
+	if (write(r->efd, &one, sizeof(one)) < 0)
+		return;
+}
