@@ -14,6 +14,7 @@ if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
 
 passed=0 failed=0 skipped=0
 failures=()
+todos=()
 
 # Count the TAP lines of one suite's output file.
 count_tap() {
@@ -21,6 +22,8 @@ count_tap() {
 	while IFS= read -r line; do
 		case "$line" in
 		"ok "*"# SKIP"* | "ok "*"# skip"* | "not ok "*"# SKIP"* | "not ok "*"# skip"*) s=$((s + 1)) ;;
+		# A known failure owned by a later issue: counted with the skips, listed by name.
+		"not ok "*"# TODO"*) s=$((s + 1)); todos+=("$suite: ${line#not ok }") ;;
 		"ok "*) p=$((p + 1)) ;;
 		"not ok "*) f=$((f + 1)); failures+=("$suite: ${line#not ok }") ;;
 		esac
@@ -37,11 +40,11 @@ run_suite() {
 	rc=$?
 	count_tap "$suite" "$out"
 	# A program that crashed or exited non-zero without a failing TAP line still fails.
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+	if [ $rc -ne 0 ] && ! grep -v '# TODO' "$out" | grep -q '^not ok'; then
 		failed=$((failed + 1)); failures+=("$suite: exit status $rc")
 		echo "  $suite exited $rc; last lines of its stderr:"; tail -n 15 "$out.err" | sed 's/^/    /'
-	elif grep -q '^not ok' "$out"; then
-		grep -A3 '^not ok\|^# ' "$out" | head -n 40 | sed 's/^/    /'
+	elif grep -v '# TODO' "$out" | grep -q '^not ok'; then
+		grep -v '# TODO' "$out" | grep -A3 '^not ok' | head -n 40 | sed 's/^/    /'
 		tail -n 20 "$out.err" | sed 's/^/    /'
 	fi
 	rm -f "$out" "$out.err"
@@ -61,6 +64,10 @@ for build in "$@"; do
 	done
 done
 
+if [ ${#todos[@]} -gt 0 ]; then
+	echo "== known failures left to later issues (counted as skipped)"
+	printf '  %s\n' "${todos[@]}"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "== failures"
 	printf '  %s\n' "${failures[@]}"
