@@ -52,6 +52,7 @@ struct scst_bio {
 	struct scst_io_cb cb;
 	uint64_t progress;
 	int hstate;
+	/* The submitter may point iov at this single entry; handlers only read it. */
 	struct iovec iov_inline;
 };
 

@@ -332,7 +332,8 @@ static void test_vpd_block_limits(void **state)
 	assert_int_equal(res.data_len, 64);
 	assert_int_equal(buf[1], 0xb0);
 	assert_int_equal(scst_get_be16(buf + 2), 0x3c);
-	assert_int_equal(buf[5], supported(0x89, SCST_NO_SA, thin) ? 1 : 0);
+	assert_int_equal(buf[4], 0x01); /* WSNZ */
+	assert_int_equal(buf[5], supported(0x89, SCST_NO_SA, thin) ? 255 : 0);
 	assert_int_equal(scst_get_be16(buf + 6), 1);
 	assert_int_equal(scst_get_be32(buf + 8), 16384); /* 8 MiB / 512 */
 	assert_int_equal(scst_get_be32(buf + 12), 16384);
@@ -810,6 +811,52 @@ static void test_report_luns_no_lun0(void **state)
 	assert_memory_equal(buf, want, 24);
 }
 
+/* 4096 LUNs: 32 KiB of list, built in the command buffer, truncated on request. */
+static void test_report_luns_4096(void **state)
+{
+	struct scst_local_session *s;
+	struct scst_target *t;
+	char err[256];
+	uint8_t cdb[12];
+	struct scst_local_result res;
+
+	(void)state;
+	assert_int_equal(scst_target_add("local", "tgt3", err, sizeof(err)), 0);
+	t = scst_target_find("local", "tgt3");
+	assert_non_null(t);
+	for (uint64_t lun = 0; lun < 4096; lun++)
+		assert_int_equal(scst_lun_add(t, NULL, lun, "null0", false, err, sizeof(err)), 0);
+	assert_int_equal(scst_target_set_enabled(t, true), 0);
+	s = scst_local_session_open("tgt3", "iqn.2024-01.org.scst:init5");
+	assert_non_null(s);
+
+	report_luns_cdb(cdb, 0x00, sizeof(buf));
+	in(s, 0, cdb, 12, &res);
+	assert_good(&res);
+	assert_int_equal(res.data_len, 8 + 4096 * 8);
+	assert_int_equal(scst_get_be32(buf), 4096 * 8);
+	for (unsigned i = 0; i < 4096; i++) {
+		uint8_t raw[8];
+
+		scst_lun_encode(i, raw);
+		assert_memory_equal(buf + 8 + i * 8, raw, 8);
+	}
+	assert_int_equal(buf[8 + 255 * 8], 0x00); /* 255: peripheral device addressing */
+	assert_int_equal(buf[8 + 255 * 8 + 1], 0xff);
+	assert_int_equal(buf[8 + 256 * 8], 0x41); /* 256: flat space */
+	assert_int_equal(buf[8 + 256 * 8 + 1], 0x00);
+
+	report_luns_cdb(cdb, 0x00, 100);
+	in(s, 0, cdb, 12, &res);
+	assert_good(&res);
+	assert_int_equal(res.data_len, 100);
+	assert_int_equal(scst_get_be32(buf), 4096 * 8);
+	assert_int_equal(buf[100], 0xee);
+
+	scst_local_session_close(s);
+	assert_int_equal(scst_lun_clear(t, NULL, err, sizeof(err)), 0);
+}
+
 /* ---- REPORT SUPPORTED OPERATION CODES / TMFs ---- */
 
 struct count_ctx {
@@ -1124,6 +1171,7 @@ int main(void)
 		cmocka_unit_test(test_report_luns),
 		cmocka_unit_test(test_report_luns_select),
 		cmocka_unit_test(test_report_luns_no_lun0),
+		cmocka_unit_test(test_report_luns_4096),
 		cmocka_unit_test(test_rsoc_all),
 		cmocka_unit_test(test_rsoc_one),
 		cmocka_unit_test(test_rsoc_invalid),

@@ -18,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include "scst/builtins.h"
+#include "scst/core.h"
 #include "scst/device.h"
+#include "scst/local.h"
 #include "scst/reactor.h"
 #include "scst/sgv.h"
 #include "vdisk.h"
@@ -606,6 +609,347 @@ static void test_attach_errors(void **state)
 	unlink(path);
 }
 
+
+/*
+ * The core's SBC executors (src/core/sbc_ext.c) over vdisk devices, end to
+ * end through the local driver. The core gets its own reactor; the test's is
+ * bound again afterwards.
+ */
+static struct scst_local_session *LS;
+
+static void ex(const uint8_t *cdb, unsigned len, enum scst_data_dir dir, void *buf, uint32_t n,
+	       struct scst_local_result *r)
+{
+	assert_int_equal(scst_local_exec(LS, 0, cdb, len, dir, buf, n, -1, r), 0);
+}
+
+static void expect_sense(const struct scst_local_result *r, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	assert_int_equal(r->status, SCST_STATUS_CHECK_CONDITION);
+	assert_int_equal(r->key, key);
+	assert_int_equal(r->asc, asc);
+	assert_int_equal(r->ascq, ascq);
+}
+
+/* INFORMATION of fixed-format sense (SPC-4 4.5.3), with VALID set. */
+static uint32_t sense_info(const struct scst_local_result *r)
+{
+	assert_true(r->sense[0] & 0x80);
+	return scst_get_be32(r->sense + 3);
+}
+
+static void core_up(const char *handler, const char *attrs)
+{
+	struct scst_local_result r;
+	char err[256];
+	uint8_t tur[6] = { 0 };
+	int i;
+
+	assert_int_equal(scst_core_init(1), 0);
+	scst_vdisk_register();
+	scst_local_register();
+	scst_reactor_bind(scst_core_reactor(0));
+	if (scst_device_add(handler, "d0", attrs, err, sizeof(err)))
+		fail_msg("device_add: %s", err);
+	assert_int_equal(scst_target_add("local", "t", err, sizeof(err)), 0);
+	assert_int_equal(scst_target_set_enabled(scst_target_find("local", "t"), true), 0);
+	assert_int_equal(scst_lun_add(scst_target_find("local", "t"), NULL, 0, "d0", false, err,
+				      sizeof(err)), 0);
+	for (i = 0; i < 10; i++)
+		scst_reactor_run_once(scst_core_reactor(0), 2);
+	LS = scst_local_session_open("t", "iqn.test:init");
+	assert_non_null(LS);
+	for (i = 0; i < 8; i++) {
+		ex(tur, 6, SCST_DATA_NONE, NULL, 0, &r);
+		if (r.status == SCST_STATUS_GOOD)
+			return;
+	}
+	fail_msg("unit attention never cleared");
+}
+
+static void core_down(void)
+{
+	scst_local_session_close(LS);
+	scst_core_exit();
+	scst_reactor_bind(R);
+}
+
+static void cdb16(uint8_t *c, uint8_t op, uint8_t b1, uint64_t lba, uint32_t n)
+{
+	memset(c, 0, 16);
+	c[0] = op;
+	c[1] = b1;
+	scst_put_be64(c + 2, lba);
+	scst_put_be32(c + 10, n);
+}
+
+static void cdb10(uint8_t *c, uint8_t op, uint8_t b1, uint32_t lba, uint16_t n)
+{
+	memset(c, 0, 10);
+	c[0] = op;
+	c[1] = b1;
+	scst_put_be32(c + 2, lba);
+	scst_put_be16(c + 7, n);
+}
+
+static void read_blocks(uint64_t lba, uint32_t n, uint8_t *buf)
+{
+	struct scst_local_result r;
+	uint8_t c[16];
+
+	cdb16(c, 0x88, 0, lba, n);
+	ex(c, 16, SCST_DATA_READ, buf, n * 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+}
+
+/* GET LBA STATUS: the first descriptor for lba. */
+static void lba_status(uint64_t lba, uint64_t *start, uint32_t *n, uint8_t *prov)
+{
+	struct scst_local_result r;
+	uint8_t c[16], buf[8 + 16 * 4];
+
+	cdb16(c, 0x9e, 0x12, lba, sizeof(buf));
+	ex(c, 16, SCST_DATA_READ, buf, sizeof(buf), &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_true(r.data_len >= 24);
+	assert_int_equal(scst_get_be32(buf), r.data_len - 4);
+	*start = scst_get_be64(buf + 8);
+	*n = scst_get_be32(buf + 16);
+	*prov = buf[20] & 0x0f;
+}
+
+static void test_sbc_fileio(void **state)
+{
+	uint8_t *data = malloc(1u << 20), *back = malloc(1u << 20), c[16], blk[512];
+	struct scst_local_result r;
+	struct scst_device *dev;
+	char attrs[256];
+	uint64_t start, before;
+	uint32_t n, i;
+	uint8_t prov;
+
+	(void)state;
+	snprintf(attrs, sizeof(attrs), "filename=%s/sbc.img;size=%u;thin_provisioned=1", tmpdir,
+		 8u << 20);
+	core_up("vdisk_fileio", attrs);
+	dev = scst_device_find("d0");
+
+	/* WRITE SAME(16) of a pattern block over 3000 blocks (several 1 MiB chunks). */
+	fill(blk, 512, 42);
+	cdb16(c, 0x93, 0, 100, 3000);
+	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	for (i = 0; i < 3000; i += 1000) {
+		read_blocks(100 + i, 1000, back);
+		for (n = 0; n < 1000; n++)
+			assert_memory_equal(back + n * 512, blk, 512);
+	}
+	read_blocks(99, 1, back);
+	for (n = 0; n < 512; n++)
+		assert_int_equal(back[n], 0);
+	/* Zero blocks, ANCHOR, out of range. */
+	cdb16(c, 0x93, 0, 100, 0);
+	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+	cdb10(c, 0x41, 0x10, 100, 1);
+	ex(c, 10, SCST_DATA_WRITE, blk, 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+	cdb16(c, 0x93, 0, dev->nblocks - 1, 2);
+	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x21, 0);
+
+	/* VERIFY(16) BYTCHK=0: readable. BYTCHK=1: equal, then one byte off. */
+	cdb16(c, 0x8f, 0, 100, 3000);
+	ex(c, 16, SCST_DATA_NONE, NULL, 0, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	for (n = 0; n < 2048; n++)
+		memcpy(data + n * 512, blk, 512);
+	cdb16(c, 0x8f, 0x02, 100, 2048);
+	ex(c, 16, SCST_DATA_WRITE, data, 1u << 20, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	data[700000] ^= 1;
+	ex(c, 16, SCST_DATA_WRITE, data, 1u << 20, &r);
+	expect_sense(&r, SCST_KEY_MISCOMPARE, 0x1d, 0);
+	assert_int_equal(sense_info(&r), 700000);
+	/* BYTCHK=3: the one block against each block of the range. */
+	cdb10(c, 0x2f, 0x06, 100, 3000);
+	ex(c, 10, SCST_DATA_WRITE, blk, 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	cdb10(c, 0x2f, 0x06, 99, 10);
+	ex(c, 10, SCST_DATA_WRITE, blk, 512, &r);
+	expect_sense(&r, SCST_KEY_MISCOMPARE, 0x1d, 0);
+	assert_int_equal(sense_info(&r), 0);
+
+	/* COMPARE AND WRITE: match writes the second half (FUA: one sync more). */
+	memcpy(data, blk, 512);
+	fill(data + 512, 512, 77);
+	memset(c, 0, 16);
+	c[0] = 0x89;
+	c[1] = 0x08;
+	scst_put_be64(c + 2, 100);
+	c[13] = 1;
+	before = atomic_load(&dev->stats.syncs);
+	ex(c, 16, SCST_DATA_WRITE, data, 1024, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_int_equal(atomic_load(&dev->stats.syncs) - before, 1);
+	read_blocks(100, 1, back);
+	assert_memory_equal(back, data + 512, 512);
+	/* Mismatch: MISCOMPARE at the first differing byte; the medium is unchanged. */
+	ex(c, 16, SCST_DATA_WRITE, data, 1024, &r);
+	expect_sense(&r, SCST_KEY_MISCOMPARE, 0x1d, 0);
+	for (n = 0; n < 512 && blk[n] == data[512 + n]; n++)
+		;
+	assert_int_equal(sense_info(&r), n);
+	read_blocks(100, 1, back);
+	assert_memory_equal(back, data + 512, 512);
+
+	/* WRITE AND VERIFY(10): durable before GOOD. */
+	before = atomic_load(&dev->stats.syncs);
+	fill(data, 4096, 5);
+	cdb10(c, 0x2e, 0, 8, 8);
+	ex(c, 10, SCST_DATA_WRITE, data, 4096, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_int_equal(atomic_load(&dev->stats.syncs) - before, 1);
+	read_blocks(8, 8, back);
+	assert_memory_equal(back, data, 4096);
+
+	/* GET LBA STATUS: [0, 8) hole, [8, 16) written; past the end is out of range. */
+	lba_status(0, &start, &n, &prov);
+	assert_int_equal(start, 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(prov, 1);
+	lba_status(8, &start, &n, &prov);
+	assert_int_equal(start, 8);
+	assert_int_equal(n, 8);
+	assert_int_equal(prov, 0);
+	cdb16(c, 0x9e, 0x12, dev->nblocks, 64);
+	ex(c, 16, SCST_DATA_READ, back, 64, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x21, 0);
+
+	/* UNMAP [2048, 4096) (file blocks are 4 KiB: aligned), then it reads deallocated. */
+	{
+		uint8_t pl[8 + 16 * 2];
+
+		fill(data, 1u << 20, 9);
+		cdb16(c, 0x8a, 0, 2048, 2048);
+		ex(c, 16, SCST_DATA_WRITE, data, 1u << 20, &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+		lba_status(2048, &start, &n, &prov);
+		assert_int_equal(prov, 0);
+		memset(pl, 0, sizeof(pl));
+		scst_put_be16(pl, 6 + 32);
+		scst_put_be16(pl + 2, 32);
+		scst_put_be64(pl + 8, 2048);
+		scst_put_be32(pl + 16, 1024);
+		scst_put_be64(pl + 24, 3072);
+		scst_put_be32(pl + 32, 1024);
+		cdb10(c, 0x42, 0, 0, 0);
+		scst_put_be16(c + 7, sizeof(pl));
+		before = atomic_load(&dev->stats.unmaps);
+		ex(c, 10, SCST_DATA_WRITE, pl, sizeof(pl), &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+		assert_int_equal(atomic_load(&dev->stats.unmaps) - before, 2);
+		lba_status(2048, &start, &n, &prov);
+		assert_int_equal(start, 2048);
+		assert_int_equal(prov, 1);
+		assert_true(n >= 2048);
+		read_blocks(2048, 2048, back);
+		for (n = 0; n < (1u << 20); n++)
+			assert_int_equal(back[n], 0);
+		/* Beyond the capacity: nothing happens at all. */
+		scst_put_be64(pl + 24, dev->nblocks - 1);
+		scst_put_be32(pl + 32, 2);
+		ex(c, 10, SCST_DATA_WRITE, pl, sizeof(pl), &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x21, 0);
+		/* A descriptor length that is not a multiple of 16. */
+		scst_put_be16(pl + 2, 31);
+		ex(c, 10, SCST_DATA_WRITE, pl, sizeof(pl), &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x26, 0);
+		/* Shorter than the header. */
+		scst_put_be16(c + 7, 4);
+		ex(c, 10, SCST_DATA_WRITE, pl, 4, &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x1a, 0);
+	}
+
+	/* WRITE SAME(16) NDOB with UNMAP on a thin device deallocates. */
+	cdb16(c, 0x93, 0x09, 100, 3000);
+	ex(c, 16, SCST_DATA_NONE, NULL, 0, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	read_blocks(100, 1000, back);
+	for (n = 0; n < 1000 * 512; n++)
+		assert_int_equal(back[n], 0);
+	lba_status(1024, &start, &n, &prov);
+	assert_int_equal(prov, 1);
+
+	/* PRE-FETCH, READ DEFECT DATA, FORMAT UNIT. */
+	cdb10(c, 0x34, 0, 0, 16);
+	ex(c, 10, SCST_DATA_NONE, NULL, 0, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	cdb10(c, 0x37, 0, 0, 0);
+	c[2] = 0x18 | 0x05;
+	scst_put_be16(c + 7, 64);
+	memset(back, 0xee, 64);
+	ex(c, 10, SCST_DATA_READ, back, 64, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_int_equal(r.data_len, 4);
+	assert_int_equal(back[1], 0x1d);
+	assert_int_equal(scst_get_be16(back + 2), 0);
+	memset(c, 0, 6);
+	c[0] = 0x04;
+	ex(c, 6, SCST_DATA_NONE, NULL, 0, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	{
+		uint8_t hdr[4] = { 0, 0x88, 0, 0 }; /* FOV + IP: no initialization patterns */
+
+		c[1] = 0x10;
+		ex(c, 6, SCST_DATA_WRITE, hdr, 4, &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x26, 0);
+		hdr[1] = 0;
+		ex(c, 6, SCST_DATA_WRITE, hdr, 4, &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+	}
+	/* Data written before is still there (format keeps the medium). */
+	read_blocks(8, 8, back);
+	fill(data, 4096, 5);
+	assert_memory_equal(back, data, 4096);
+	assert_int_equal(atomic_load(&dev->stats.errors), 0);
+	core_down();
+	snprintf(attrs, sizeof(attrs), "%s/sbc.img", tmpdir);
+	unlink(attrs);
+	free(data);
+	free(back);
+}
+
+/* On nullio every bio completes inside submit(): a very long WRITE SAME must
+ * not recurse once per chunk (64 GiB in 1 MiB chunks would overflow the stack). */
+static void test_sbc_nullio_long_chain(void **state)
+{
+	struct scst_local_result r;
+	struct scst_device *dev;
+	uint8_t c[16], blk[512];
+
+	(void)state;
+	core_up("vdisk_nullio", "size=68719476736");
+	dev = scst_device_find("d0");
+	memset(blk, 0x11, sizeof(blk));
+	cdb16(c, 0x93, 0, 0, (uint32_t)dev->nblocks);
+	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_int_equal(atomic_load(&dev->stats.writes), 65536);
+	/* VERIFY over 1 GiB of zeros reads in chunks too. */
+	cdb16(c, 0x8f, 0, 0, 1u << 21);
+	ex(c, 16, SCST_DATA_NONE, NULL, 0, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	assert_int_equal(atomic_load(&dev->stats.reads), 1024);
+	/* UNMAP is not offered on a thick device. */
+	memset(c, 0, 10);
+	c[0] = 0x42;
+	scst_put_be16(c + 7, 24);
+	ex(c, 10, SCST_DATA_WRITE, blk, 24, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x20, 0);
+	core_down();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -640,6 +984,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_partial_iovec_and_limits),
 		cmocka_unit_test(test_attach_errors),
+		cmocka_unit_test(test_sbc_fileio),
+		cmocka_unit_test(test_sbc_nullio_long_chain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

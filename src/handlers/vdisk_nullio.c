@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vdisk_nullio: no storage. Reads return zeros, writes are dropped, flush,
+ * write zeroes and unmap do nothing. Every bio completes inside submit(), so
+ * this measures the framework alone. The size attribute (bytes) is required.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vdisk.h"
+
+static int nullio_attach(struct scst_device *dev, char *err, size_t errlen)
+{
+	int ret = vdisk_set_block_size(dev, err, errlen);
+
+	if (ret)
+		return ret;
+	if ((dev->size >> dev->block_shift) == 0)
+		return vdisk_err(err, errlen, -EINVAL, "size (bytes, at least one block) is required");
+	dev->hpriv = NULL;
+	dev->nblocks = dev->size >> dev->block_shift;
+	dev->size = dev->nblocks << dev->block_shift;
+	return 0;
+}
+
+static void nullio_detach(struct scst_device *dev)
+{
+	(void)dev;
+}
+
+static void nullio_submit(struct scst_bio *bio)
+{
+	struct scst_device *dev = bio->dev;
+	uint64_t left = bio->len;
+	int i;
+
+	bio->hstate = 0; /* never synced: nothing is stored */
+	if (bio->op != SCST_BIO_READ && bio->op != SCST_BIO_FLUSH && dev->read_only) {
+		vdisk_bio_complete(bio, SCST_SENSE_WRITE_PROTECTED);
+		return;
+	}
+	if (bio->op != SCST_BIO_FLUSH &&
+	    (bio->offset > dev->size || bio->len > dev->size - bio->offset)) {
+		vdisk_bio_complete(bio, SCST_SENSE_LBA_OUT_OF_RANGE);
+		return;
+	}
+	if (bio->op == SCST_BIO_READ) {
+		for (i = 0; i < bio->iovcnt && left; i++) {
+			size_t n = bio->iov[i].iov_len < left ? bio->iov[i].iov_len : left;
+
+			memset(bio->iov[i].iov_base, 0, n);
+			left -= n;
+		}
+	}
+	bio->progress = bio->len;
+	vdisk_bio_complete(bio, SCST_SENSE_NONE);
+}
+
+const struct scst_dev_handler vdisk_nullio_handler = {
+	.name = "vdisk_nullio",
+	.type = SCST_TYPE_DISK,
+	.caps = SCST_DH_CAP_FLUSH | SCST_DH_CAP_WRITE_ZEROES | SCST_DH_CAP_UNMAP,
+	.attrs = NULL,
+	.attach = nullio_attach,
+	.detach = nullio_detach,
+	.submit = nullio_submit,
+};
