@@ -377,6 +377,14 @@ static const struct err_case validate_errors[] = {
 	  "t.conf:4: FirstBurstLength exceeds MaxBurstLength" },
 	{ "TARGET_DRIVER iscsi {\n\tTARGET t {\n\t\tIncomingUser onlyname\n\t}\n}\n",
 	  "t.conf:3: 'IncomingUser' must be \"name secret\"" },
+	{ "TARGET_DRIVER iscsi {\n\tTARGET t {\n"
+	  "\t\tIncomingUser \"u0 s\"\n\t\tIncomingUser \"u1 s\"\n\t\tIncomingUser \"u2 s\"\n"
+	  "\t\tIncomingUser \"u3 s\"\n\t\tIncomingUser \"u4 s\"\n\t\tIncomingUser \"u5 s\"\n"
+	  "\t\tIncomingUser \"u6 s\"\n\t\tIncomingUser \"u7 s\"\n\t\tIncomingUser \"u8 s\"\n"
+	  "\t\tIncomingUser \"u9 s\"\n\t\tIncomingUser \"ua s\"\n\t\tIncomingUser \"ub s\"\n"
+	  "\t\tIncomingUser \"uc s\"\n\t\tIncomingUser \"ud s\"\n\t\tIncomingUser \"ue s\"\n"
+	  "\t\tIncomingUser \"uf s\"\n\t\tIncomingUser \"ug s\"\n\t}\n}\n",
+	  "t.conf:19: at most 16 IncomingUser accounts per target" },
 	{ "TARGET_DRIVER iscsi {\n\tTARGET t {\n\t\trel_tgt_id 0\n\t}\n}\n",
 	  "t.conf:3: 'rel_tgt_id' must be a number in 1..65535, not '0'" },
 	{ "TARGET_DRIVER iscsi {\n\tTARGET a {\n\t\trel_tgt_id 5\n\t}\n"
