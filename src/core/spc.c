@@ -50,16 +50,10 @@ void scst_spc_request_sense(struct scst_cmd *cmd)
 	}
 
 	memset(sense, 0, sizeof(sense));
+	/* SPC-4 6.29.2: with nothing pending, NO SENSE (0/00/00) as data. */
+	if (reason == SCST_SENSE_NONE)
+		reason = SCST_SENSE_NO_SENSE;
 	len = scst_sense_build(sense, reason, NULL, desc);
-	if (len == 0) {
-		/*
-		 * NO SENSE, 0/00/00 (SPC-4 6.29.2). sense.h has no reason for it, and
-		 * SCST_SENSE_NONE builds nothing, so take the x/00/00 row and clear its
-		 * key. Goes away once sense.c builds NO SENSE data for a reason.
-		 */
-		len = scst_sense_build(sense, SCST_SENSE_ABORTED_COMMAND, NULL, desc);
-		sense[desc ? 1 : 2] = SCST_KEY_NO_SENSE;
-	}
 	scst_cmd_respond(cmd, sense, len);
 	scst_cmd_done(cmd, SCST_SENSE_NONE);
 }
