@@ -46,6 +46,12 @@ void scst_iscsi_portals_close(void);
  */
 int scst_iscsi_shutdown_wait(unsigned timeout_ms);
 
+/*
+ * CHAP for discovery sessions on every portal: incoming "name secret" (several
+ * separated by ';'), outgoing "name secret" for mutual CHAP; NULL or "" clears.
+ */
+void scst_iscsi_set_discovery_auth(const char *incoming, const char *outgoing);
+
 /* Live iSCSI connections (all sessions, including discovery). */
 unsigned scst_iscsi_conn_count(void);
 

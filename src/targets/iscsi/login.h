@@ -40,7 +40,7 @@ struct iscsi_params {
 	uint32_t max_connections;
 };
 
-/* Target-side defaults and limits a portal offers; see iscsi_params_defaults(). */
+/* Target-side defaults and limits a portal offers; see iscsi_target_limits_default(). */
 struct iscsi_target_limits {
 	uint32_t max_recv_dsl; /* default 262144, up to 16777215 */
 	uint32_t max_burst; /* default 1048576 */
@@ -67,6 +67,17 @@ struct iscsi_pdu_out {
 	uint8_t *data; /* owned by the login/text state; valid until its next call */
 	uint32_t data_len;
 };
+
+/* Fill lim with our defaults: 262144, 1048576, 65536, 32. */
+void iscsi_target_limits_default(struct iscsi_target_limits *lim);
+
+/*
+ * CHAP for discovery sessions, for all portals: incoming is "name secret"
+ * (several entries separated by ';'), outgoing "name secret" for mutual
+ * CHAP. NULL or "" clears. With an incoming user set, discovery logins must
+ * authenticate with CHAP. Thread-safe (management thread).
+ */
+void iscsi_discovery_auth_set(const char *incoming, const char *outgoing);
 
 struct iscsi_login;
 
@@ -116,5 +127,7 @@ void iscsi_text_free(struct iscsi_text *t);
  */
 int iscsi_text_rx(struct iscsi_text *t, const uint8_t *bhs, const uint8_t *data, uint32_t len,
 		  struct iscsi_pdu_out *out, uint8_t *reject_reason);
+/* The initiator may re-declare MaxRecvDataSegmentLength in a Text Request (RFC 7143 13.12). */
+uint32_t iscsi_text_max_xmit_dsl(const struct iscsi_text *t);
 
 #endif

@@ -48,6 +48,13 @@ static int group_teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Let the reactor take the management messages (LUN table swaps) posted to it. */
+static void pump(void)
+{
+	for (int i = 0; i < 10; i++)
+		scst_reactor_run_once(scst_core_reactor(0), 2);
+}
+
 static void add_target(const char *name)
 {
 	assert_int_equal(scst_target_add("local", name, err, sizeof(err)), 0);
@@ -371,14 +378,14 @@ static void test_unit_attentions(void **state)
 	/* INQUIRY does not consume or report a UA (SAM-5 5.14). */
 	/* Add a LUN to the default table: only a (default group) hears of it. */
 	assert_int_equal(scst_lun_add(tgt("t"), NULL, 1, "y", false, err, sizeof(err)), 0);
-	scst_reactor_run_once(scst_core_reactor(0), 0);
+	pump();
 	expect_ua(a, 0, 0x3f, 0x0e);
 	expect_good(a, 0);
 	expect_good(b, 0);
 	assert_int_equal(report_luns(a, luns, 4), 2);
 	/* REPORT LUNS clears a pending REPORTED LUNS DATA HAS CHANGED. */
 	assert_int_equal(scst_lun_del(tgt("t"), NULL, 1, err, sizeof(err)), 0);
-	scst_reactor_run_once(scst_core_reactor(0), 0);
+	pump();
 	assert_int_equal(report_luns(a, luns, 4), 1);
 	expect_good(a, 0);
 	/* A removed LUN answers LOGICAL UNIT NOT SUPPORTED. */
