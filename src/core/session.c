@@ -167,8 +167,9 @@ static struct scst_tgt_dev *tgt_dev_create(struct scst_session *s, const struct 
 		dev->tgt_devs->dev_prev = td;
 	dev->tgt_devs = td;
 	pthread_mutex_unlock(&dev->lock);
-	/* A new I_T_L nexus starts with a power-on/reset UA (SAM-5 6.3.3). */
-	scst_ua_queue(td, SCST_SENSE_UA_POWER_ON);
+	/* A new I_T_L nexus starts with POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
+	 * (SAM-5 6.3.3); 29/00 is the form initiators (libiscsi, Linux) retry on. */
+	scst_ua_queue(td, SCST_SENSE_UA_RESET);
 	td->hash_next = s->tgt_devs[hash_lun(e->lun)];
 	s->tgt_devs[hash_lun(e->lun)] = td;
 	return td;

@@ -371,9 +371,9 @@ static void test_unit_attentions(void **state)
 	a = scst_local_session_open("t", "iqn.test:a");
 	b = scst_local_session_open("t", "iqn.test:b");
 	/* Power on / reset, reported once, then GOOD. */
-	expect_ua(a, 0, 0x29, 0x01);
+	expect_ua(a, 0, 0x29, 0x00);
 	expect_good(a, 0);
-	expect_ua(b, 0, 0x29, 0x01);
+	expect_ua(b, 0, 0x29, 0x00);
 	expect_good(b, 0);
 	/* INQUIRY does not consume or report a UA (SAM-5 5.14). */
 	/* Add a LUN to the default table: only a (default group) hears of it. */

@@ -1129,13 +1129,13 @@ static void test_request_sense_power_on(void **state)
 
 	(void)state;
 	assert_non_null(s4);
-	/* The new nexus has POWER ON pending; REQUEST SENSE reports it as data. */
+	/* The new nexus has POWER ON, RESET OR BUS DEVICE RESET pending; REQUEST SENSE reports it as data. */
 	in(s4, 5, rs, 6, &res);
 	assert_good(&res);
 	assert_int_equal(buf[0], 0x70);
 	assert_int_equal(buf[2], 0x06);
 	assert_int_equal(buf[12], 0x29);
-	assert_int_equal(buf[13], 0x01);
+	assert_int_equal(buf[13], 0x00);
 	assert_int_equal(run(s4, 5, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
 	assert_good(&res);
 	/* An unmapped LUN: LOGICAL UNIT NOT SUPPORTED as data, GOOD status. */
