@@ -171,9 +171,10 @@ static enum iscsi_login_result send_chunk(struct iscsi_login *l, const uint8_t *
 	out->data = chunk;
 	out->data_len = n;
 	if (more) {
-		/* RFC 7143 11.13.2: C set, T clear; the initiator asks for more with empty requests. */
-		rsp_bhs(l, req, out, ISCSI_LOGIN_CONTINUE | (uint8_t)(l->stage << ISCSI_LOGIN_CSG_SHIFT),
-			0, 0, n);
+		/* RFC 7143 11.13.2: C set, T clear; the initiator asks for the rest. */
+		uint8_t f = ISCSI_LOGIN_CONTINUE | (uint8_t)(l->stage << ISCSI_LOGIN_CSG_SHIFT);
+
+		rsp_bhs(l, req, out, f, 0, 0, n);
 		return ISCSI_LOGIN_MORE;
 	}
 	rsp_bhs(l, req, out, l->final_flags, 0, 0, n);

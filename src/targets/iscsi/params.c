@@ -19,11 +19,16 @@ static const struct iscsi_key_def key_table[ISCSI_KEY__COUNT] = {
 	[ISCSI_KEY_HEADER_DIGEST] = { "HeaderDigest", ISCSI_RULE_LIST, 0, 0, OPR },
 	[ISCSI_KEY_DATA_DIGEST] = { "DataDigest", ISCSI_RULE_LIST, 0, 0, OPR },
 	/* 13.2: min, 1..65535, LO, irrelevant in discovery. We have no MC/S: 1. */
-	[ISCSI_KEY_MAX_CONNECTIONS] = { "MaxConnections", ISCSI_RULE_MIN, 1, 65535, OPR | LO | NRM },
+	[ISCSI_KEY_MAX_CONNECTIONS] = { "MaxConnections", ISCSI_RULE_MIN, 1, 65535,
+					OPR | LO | NRM },
 	/* 13.3: full feature phase only. */
 	[ISCSI_KEY_SEND_TARGETS] = { "SendTargets", ISCSI_RULE_TARGET_ONLY, 0, 0, SEC | OPR },
-	/* 13.4, 13.5: names, declared by the initiator in the first request. */
-	[ISCSI_KEY_TARGET_NAME] = { "TargetName", ISCSI_RULE_NONE, 0, 0, SEC | OPR | LO },
+	/*
+	 * 13.4, 13.5: names, declared by the initiator in the first request of
+	 * every connection (so not LO, like SessionType below: whether a login
+	 * may add a connection is the connection layer's call).
+	 */
+	[ISCSI_KEY_TARGET_NAME] = { "TargetName", ISCSI_RULE_NONE, 0, 0, SEC | OPR },
 	[ISCSI_KEY_INITIATOR_NAME] = { "InitiatorName", ISCSI_RULE_NONE, 0, 0, SEC | OPR },
 	/* 13.6, 13.7: aliases; only the target sends TargetAlias. */
 	[ISCSI_KEY_TARGET_ALIAS] = { "TargetAlias", ISCSI_RULE_TARGET_ONLY, 0, 0, SEC | OPR },
@@ -56,8 +61,8 @@ static const struct iscsi_key_def key_table[ISCSI_KEY__COUNT] = {
 					  OPR | LO | NRM },
 	/* 13.20: min, 0..2, LO. We offer 0. */
 	[ISCSI_KEY_ERL] = { "ErrorRecoveryLevel", ISCSI_RULE_MIN, 0, 2, OPR | LO },
-	/* 13.21: declarative, LO, handled by the login. */
-	[ISCSI_KEY_SESSION_TYPE] = { "SessionType", ISCSI_RULE_NONE, 0, 0, SEC | OPR | LO },
+	/* 13.21: declarative, handled by the login. */
+	[ISCSI_KEY_SESSION_TYPE] = { "SessionType", ISCSI_RULE_NONE, 0, 0, SEC | OPR },
 	/* 12.1: security stage only, handled by the login (with CHAP_*). */
 	[ISCSI_KEY_AUTH_METHOD] = { "AuthMethod", ISCSI_RULE_NONE, 0, 0, SEC },
 	/* 13.25: obsolete marker keys. */

@@ -489,7 +489,8 @@ int iscsi_text_rx(struct iscsi_text *t, const uint8_t *bhs, const uint8_t *data,
 	out->data = NULL;
 	out->data_len = 0;
 	*reject_reason = ISCSI_REJECT_PROTOCOL_ERROR;
-	if ((bhs[0] & ISCSI_OP_MASK) != ISCSI_OP_TEXT_REQ || len != iscsi_dlength((const void *)bhs))
+	if ((bhs[0] & ISCSI_OP_MASK) != ISCSI_OP_TEXT_REQ ||
+	    len != iscsi_dlength((const struct iscsi_bhs *)bhs))
 		return -EPROTO;
 	/* RFC 7143 11.10.2: C set requires F clear. */
 	if (cont && final)

@@ -455,7 +455,8 @@ static void test_text_multi_pdu(void **state)
 	assert_int_equal(got, want_len);
 	assert_true(pdus >= 4);
 	/* A new request (TTT reserved) in the middle of another resets it. */
-	text_bhs(bhs, ISCSI_FLAG_FINAL, 0x78, ISCSI_RESERVED_TAG, sizeof(part1) + sizeof(part2) - 1);
+	text_bhs(bhs, ISCSI_FLAG_FINAL, 0x78, ISCSI_RESERVED_TAG,
+		 sizeof(part1) + sizeof(part2) - 1);
 	{
 		char req[32];
 
@@ -476,6 +477,35 @@ static void test_text_multi_pdu(void **state)
 	iscsi_text_free(t);
 }
 
+/* Random Text Requests (seeded): an answer or -EPROTO, never a crash or an oversized PDU. */
+static void test_text_random(void **state)
+{
+	static const char alphabet[] = "=\0aZ09,._-#XSendTargetsAll";
+	struct iscsi_text *t = iscsi_text_new(&portal, INI, ISCSI_SESSION_DISCOVERY, NULL, 600);
+	uint8_t bhs[ISCSI_BHS_LEN], data[1024], reason;
+	struct iscsi_pdu_out out;
+	unsigned seed = 777;
+	uint32_t last_ttt = ISCSI_RESERVED_TAG;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		uint32_t len = (uint32_t)(rand_r(&seed) % 200);
+		uint32_t ttt = rand_r(&seed) % 3 ? ISCSI_RESERVED_TAG : last_ttt;
+
+		for (uint32_t k = 0; k < len; k++)
+			data[k] = (uint8_t)alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		text_bhs(bhs, (uint8_t)(rand_r(&seed) & 0xc0), (uint32_t)rand_r(&seed) % 4, ttt,
+			 len);
+		if (iscsi_text_rx(t, bhs, data, len, &out, &reason) == 0) {
+			assert_int_equal(out.bhs[0], ISCSI_OP_TEXT_RSP);
+			assert_true(out.data_len <= 600);
+			assert_int_equal(iscsi_dlength((struct iscsi_bhs *)out.bhs), out.data_len);
+			last_ttt = be32(out.bhs + 20);
+		}
+	}
+	iscsi_text_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_sendtargets_named_and_normal),
 		cmocka_unit_test(test_text_other_keys),
 		cmocka_unit_test(test_text_multi_pdu),
+		cmocka_unit_test(test_text_random),
 	};
 
 	return cmocka_run_group_tests(tests, core_setup, NULL);
