@@ -145,6 +145,12 @@ void scst_cmd_init(struct scst_cmd *cmd)
 			cmd->reason = SCST_SENSE_LUN_NOT_SUPPORTED;
 		goto out;
 	}
+	/* Classified but not executable here (no executor, or the handler lacks a
+	 * capability): the same answer REPORT SUPPORTED OPERATION CODES gives. */
+	if (!scst_opcode_supported(cmd->op, dev ? dev->handler->caps : 0)) {
+		scst_cmd_set_error(cmd, SCST_SENSE_INVALID_OPCODE, NULL);
+		goto out;
+	}
 	/* Without a LUN only REPORT LUNS and INQUIRY make sense (SPC-4 6.6.2, 6.33). */
 	if (!dev && cmd->op->exec != scst_spc_report_luns && cmd->op->exec != scst_spc_inquiry &&
 	    cmd->op->exec != scst_spc_request_sense) {

@@ -108,6 +108,7 @@ struct scst_session {
 	unsigned active;
 	uint64_t next_sn;
 	bool unregistering;
+	bool unreg_queued;
 	void (*unreg_done)(struct scst_session *, void *);
 	void *unreg_arg;
 	struct scst_work unreg_work;

@@ -54,6 +54,8 @@ void scst_sbc_read(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->tgt_dev->dev;
 
+	/* The command would return all its blocks; the residual is measured against that. */
+	cmd->resp_full_len = cmd->data_len;
 	if (!cmd->bufflen) {
 		scst_cmd_done(cmd, SCST_SENSE_NONE);
 		return;

@@ -280,16 +280,26 @@ static void unregister_work(struct scst_work *w)
 {
 	struct scst_session *s = scst_container_of(w, struct scst_session, unreg_work);
 
+	s->unreg_queued = false;
 	if (s->active)
-		return; /* the last command to finish calls scst_session_cmd_gone() */
+		return; /* the last command to finish queues this again */
 	session_finish_unregister(s);
+}
+
+static void queue_unregister(struct scst_session *s)
+{
+	/* One work item per session: queueing it twice would corrupt the list. */
+	if (s->unreg_queued)
+		return;
+	s->unreg_queued = true;
+	scst_reactor_defer(s->reactor, &s->unreg_work);
 }
 
 /* Called by cmd.c when an active command of an unregistering session is freed. */
 void scst_session_cmd_gone(struct scst_session *s)
 {
 	if (s->unregistering && !s->active)
-		scst_reactor_defer(s->reactor, &s->unreg_work);
+		queue_unregister(s);
 }
 
 void scst_session_unregister(struct scst_session *s,
@@ -302,5 +312,5 @@ void scst_session_unregister(struct scst_session *s,
 	/* Nexus loss (SAM-5 6.3.4): every task of this nexus is aborted. */
 	for (struct scst_cmd *c = s->active_head; c; c = c->next)
 		scst_cmd_abort(c);
-	scst_reactor_defer(s->reactor, &s->unreg_work);
+	queue_unregister(s);
 }

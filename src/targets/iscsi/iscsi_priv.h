@@ -178,6 +178,7 @@ struct iscsi_cmd {
 	bool rdy; /* rdy_to_xfer called, rx_data_done not yet */
 	bool xmit_deferred; /* xmit_response waits for the unsolicited sequence */
 	bool write_ok; /* cmd->buf may take write data */
+	bool dead; /* Data-Out sequence error: rejected; swallow its data, answer nothing */
 	uint32_t buf_need; /* write bytes that go into cmd->buf: min(bufflen, EDTL) */
 	uint8_t data_err; /* enum scst_sense_reason for a data phase failure */
 	uint32_t data_next; /* next expected buffer offset of write data */

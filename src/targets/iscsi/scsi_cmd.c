@@ -341,7 +341,7 @@ static void rdy_continue(struct iscsi_conn *c, struct iscsi_cmd *ic)
 
 	if (ic->unsol_pending)
 		return;
-	if (!ic->r2t_out && ic->data_next >= need) {
+	if (!ic->r2t_out && (ic->data_next >= need || ic->dead)) {
 		ic->rdy = false;
 		scst_cmd_rx_data_done(iscsi_cmd_scst(ic), (enum scst_sense_reason)ic->data_err);
 		return;
@@ -417,11 +417,26 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 			c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, len, true, true };
 		return;
 	}
-	if (err) {
-		/* A sequence error at ERL 0 ends the connection (RFC 7143 7.1.4.1). */
+	if (err && !ic->dead) {
+		/*
+		 * A sequence error (RFC 7143 7.1.4.1): the PDU is rejected, which ends the
+		 * task at the initiator (libiscsi's iSCSIdatasn tests expect an answer, not
+		 * a dropped connection). The task is then dead here: the rest of its data
+		 * is swallowed and it finishes silently, so no response meets a task the
+		 * initiator no longer knows.
+		 */
 		syslog(LOG_NOTICE, "iscsi: %s: Data-Out error %d (itt 0x%x datasn %u offset %u)",
 		       c->peer, err, itt, datasn, off);
-		iscsi_send_reject(c, h, ISCSI_REJECT_PROTOCOL_ERROR, true);
+		ic->dead = true;
+		ic->data_err = SCST_SENSE_ABORTED_COMMAND;
+		iscsi_send_reject(c, h, ISCSI_REJECT_PROTOCOL_ERROR, false);
+	}
+	if (ic->dead) {
+		c->rx_cmd = ic;
+		ic->in_rx = true;
+		c->nseg = 0;
+		if (len)
+			c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, len, true, true };
 		return;
 	}
 	c->rx_cmd = ic;
@@ -467,14 +482,26 @@ void iscsi_rx_dataout_done(struct iscsi_conn *c, bool digest_ok)
 		return;
 	c->rx_cmd = NULL;
 	ic->in_rx = false;
-	if (!digest_ok) {
-		/* RFC 7143 7.8.2: the task ends with CHECK CONDITION (CRC error). */
-		if (!ic->data_err)
-			ic->data_err = SCST_SENSE_PROTOCOL_SERVICE_CRC_ERROR;
+	if (!digest_ok && !ic->dead) {
+		/* RFC 7143 7.8: the PDU is rejected, which ends the task at the initiator;
+		 * here the task dies as after a sequence error (see iscsi_rx_dataout_hdr). */
+		ic->dead = true;
+		ic->data_err = SCST_SENSE_PROTOCOL_SERVICE_CRC_ERROR;
 		iscsi_send_reject(c, h, ISCSI_REJECT_DATA_DIGEST, false);
 	}
-	ic->data_next += c->dsl;
-	iscsi_cmd_scst(ic)->write_received = min_u32(ic->data_next, ic->buf_need);
+	if (ic->dead) {
+		/* Count the ends of the sequences the initiator still sends. */
+		if (fin && unsol)
+			ic->unsol_pending = false;
+		else if (fin && ic->r2t_out)
+			ic->r2t_out--;
+		ic->r2t_next_off = ic->buf_need; /* no more R2Ts */
+	} else {
+		ic->data_next += c->dsl;
+		iscsi_cmd_scst(ic)->write_received = min_u32(ic->data_next, ic->buf_need);
+	}
+	if (ic->dead)
+		goto out;
 	if (unsol) {
 		ic->unsol_datasn++;
 		if (fin)
@@ -489,6 +516,7 @@ void iscsi_rx_dataout_done(struct iscsi_conn *c, bool digest_ok)
 				min_u32(ic->data_next + c->params.max_burst, ic->r2t_next_off);
 		}
 	}
+out:
 	if (ic->xmit_after_rx) {
 		/* Aborted (or finished) while this PDU came in. */
 		ic->xmit_after_rx = false;
@@ -511,8 +539,8 @@ static void do_xmit(struct iscsi_cmd *ic)
 	struct iscsi_conn *c = ic->conn;
 
 	ic->rdy = false;
-	if (cmd->aborted || c->closing) {
-		/* target.h: an aborted command goes out silently. */
+	if (cmd->aborted || c->closing || ic->dead) {
+		/* target.h: an aborted command goes out silently; so does a dead one. */
 		ic->unsol_pending = false;
 		ic->r2t_out = 0;
 		iscsi_itt_unhash(c, ic);
