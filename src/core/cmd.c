@@ -162,8 +162,22 @@ void scst_cmd_init(struct scst_cmd *cmd)
 		goto out;
 	}
 	cmd->bufflen = cmd->data_len;
-	if (cmd->expected_valid && cmd->expected_len < cmd->bufflen)
-		cmd->bufflen = cmd->expected_len;
+	if (cmd->expected_valid && cmd->expected_len != cmd->data_len) {
+		/* COMPARE AND WRITE needs exactly what its CDB names (SBC-3 5.2). */
+		if (cmd->op->exec == scst_sbc_compare_and_write) {
+			scst_cmd_set_invalid_field(cmd, true, 13, -1);
+			goto out;
+		}
+		/* FCP-4 9.4.2 (a), which iSCSI follows: process the command normally but
+		 * move no data beyond the expected length; the residual tells the rest. */
+		if (cmd->expected_len < cmd->bufflen)
+			cmd->bufflen = cmd->expected_len;
+		if ((cmd->dir & SCST_DATA_WRITE) && (cmd->op->flags & SCST_OPF_LBA) && dev) {
+			/* A block write lands whole blocks only. */
+			cmd->nblocks = cmd->bufflen >> dev->block_shift;
+			cmd->bufflen = cmd->nblocks << dev->block_shift;
+		}
+	}
 	if (cmd->bufflen) {
 		if (scst_sgv_get(scst_reactor_sgv(s->reactor), cmd->bufflen, &cmd->buffer)) {
 			cmd->bufflen = 0;

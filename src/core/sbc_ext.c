@@ -426,10 +426,15 @@ void scst_sbc_write_same(struct scst_cmd *cmd)
 	zeros = ndob || all_zero(cmd->buf, bs);
 	X_POS(cmd) = scst_dev_lba_to_bytes(dev, cmd->lba);
 	X_END(cmd) = X_POS(cmd) + total;
-	/* The UNMAP bit may deallocate only on a thin device whose handler unmaps
-	 * (SBC-3 4.7.3.4); otherwise it is a plain write of zeros. */
-	if (unmap && dev->thin_provisioned && (cap & SCST_DH_CAP_UNMAP))
+	/* The UNMAP bit is for a thin device whose handler unmaps (LBPWS/LBPWS10 in
+	 * VPD 0xB2); elsewhere it is INVALID FIELD IN CDB (SBC-3 5.45, 5.46). */
+	if (unmap) {
+		if (!dev->thin_provisioned || !(cap & SCST_DH_CAP_UNMAP)) {
+			finish_invalid(cmd, true, 1, 3);
+			return;
+		}
 		X_ST(cmd) |= XS_UNMAP;
+	}
 	if (zeros && ((cap & SCST_DH_CAP_WRITE_ZEROES) || (X_ST(cmd) & XS_UNMAP))) {
 		drive(cmd, SCST_SENSE_NONE);
 		return;

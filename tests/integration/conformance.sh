@@ -23,7 +23,7 @@ TARGET_DRIVER iscsi {
 CONF
 start_scstd "$TMPD/scst.conf" || { not_ok "scstd starts"; exit 1; }
 URL="iscsi://127.0.0.1:$PORT/iqn.2026-11.org.scst:cu/0"
-timeout 1200 iscsi-test-cu -d -v -i iqn.2026-11.org.test:init-a -I iqn.2026-11.org.test:init-b \
+timeout 1200 stdbuf -o0 -e0 iscsi-test-cu -d -v -i iqn.2026-11.org.test:init-a -I iqn.2026-11.org.test:init-b \
 	"$URL" >"$TMPD/cu.log" 2>&1
 awk -f "$(dirname "$0")/cu-parse.awk" "$TMPD/cu.log" >"$TMPD/cu.res"
 [ -s "$TMPD/cu.res" ] || { not_ok "iscsi-test-cu produced results"; tail -n 20 "$TMPD/cu.log" | sed 's/^/# /'; exit 1; }

@@ -1,15 +1,25 @@
-# Turn iscsi-test-cu -v output into lines "PASS|FAIL|SKIP Suite.Test".
-# CUnit reports a skipped test as passed; a [SKIPPED] line inside the test
-# makes it a skip here.
-/^Suite: / { suite = $2; next }
+# Turn iscsi-test-cu -v output (run unbuffered) into lines "PASS|FAIL|SKIP Suite.Test".
+# CUnit reports a skipped test as passed; a [SKIPPED] line printed between
+# "Test: X ..." and the result word makes it a skip here. Text after the
+# result word on the same line comes from the test's teardown and is ignored.
+function result(word) {
+	if (word == "passed")
+		print (skipped ? "SKIP " : "PASS ") suite "." test
+	else
+		print "FAIL " suite "." test
+	done = 1
+}
+function scan(s) {
+	if (s ~ /^passed/) { result("passed"); return }
+	if (s ~ /^FAILED/) { result("FAILED"); return }
+	if (s ~ /\[SKIPPED\]/) skipped = 1
+}
+/^Suite: / { suite = $2; test = ""; next }
 /^  Test: / {
 	test = $2; skipped = 0; done = 0
-	line = $0
-	if (line ~ /\[SKIPPED\]/) skipped = 1
-	if (line ~ /\.\.\.passed$/) { print (skipped ? "SKIP " : "PASS ") suite "." test; done = 1 }
-	else if (line ~ /FAILED$/) { print "FAIL " suite "." test; done = 1 }
+	rest = $0
+	sub(/^  Test: [^ ]+ \.\.\./, "", rest)
+	scan(rest)
 	next
 }
-/\[SKIPPED\]/ { skipped = 1; next }
-/^passed$/ { if (!done && test != "") { print (skipped ? "SKIP " : "PASS ") suite "." test; done = 1 } next }
-/^FAILED$/ { if (!done && test != "") { print "FAIL " suite "." test; done = 1 } next }
+{ if (test != "" && !done) scan($0) }
