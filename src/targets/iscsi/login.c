@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "scst/log.h"
 #include "scst/target.h"
 #include "chap.h"
 #include "login.h"
@@ -144,21 +145,49 @@ static void rsp_bhs(struct iscsi_login *l, const uint8_t *req, struct iscsi_pdu_
 	b[37] = detail;
 }
 
-static enum iscsi_login_result fail(struct iscsi_login *l, const uint8_t *req,
-				    struct iscsi_pdu_out *out, uint8_t cls, uint8_t detail)
+static const char *login_failure_text(uint8_t cls, uint8_t detail)
+{
+	if (cls == ISCSI_LOGIN_STATUS_TARGET_ERR)
+		return "target error (out of resources)";
+	switch (detail) {
+	case ISCSI_LOGIN_DETAIL_AUTH_FAILED:
+		return "authentication failed";
+	case ISCSI_LOGIN_DETAIL_FORBIDDEN:
+		return "initiator not allowed on this target";
+	case ISCSI_LOGIN_DETAIL_NOT_FOUND:
+		return "target not found or disabled";
+	case ISCSI_LOGIN_DETAIL_UNSUPPORTED_VERSION:
+		return "unsupported iSCSI version";
+	case ISCSI_LOGIN_DETAIL_MISSING_PARAMETER:
+		return "missing InitiatorName or TargetName";
+	case ISCSI_LOGIN_DETAIL_SESSION_TYPE_UNSUPPORTED:
+		return "unsupported SessionType";
+	default:
+		return "malformed or out-of-order login request";
+	}
+}
+
+/* Every refused login leaves one line for the operator (never a secret). */
+static enum iscsi_login_result fail_at(struct iscsi_login *l, const uint8_t *req,
+				       struct iscsi_pdu_out *out, uint8_t cls, uint8_t detail,
+				       int line)
 {
 	l->failed = true;
 	out->data = NULL;
 	out->data_len = 0;
 	rsp_bhs(l, req, out, 0, cls, detail, 0);
+	scst_notice("iscsi: login from %s to %s refused (status 0x%02x%02x): %s",
+		    l->initiator[0] ? l->initiator : "(unnamed initiator)",
+		    l->target_name[0] ? l->target_name :
+		    (l->type == ISCSI_SESSION_DISCOVERY ? "discovery" : "(no TargetName)"), cls, detail,
+		    login_failure_text(cls, detail));
+	scst_dbg("iscsi: login refused at login.c:%d", line);
 	return ISCSI_LOGIN_FAILED;
 }
 
-static enum iscsi_login_result init_err(struct iscsi_login *l, const uint8_t *req,
-					struct iscsi_pdu_out *out, uint8_t detail)
-{
-	return fail(l, req, out, ISCSI_LOGIN_STATUS_INITIATOR_ERR, detail);
-}
+#define fail(l, req, out, cls, detail) fail_at(l, req, out, cls, detail, __LINE__)
+#define init_err(l, req, out, detail) \
+	fail_at(l, req, out, ISCSI_LOGIN_STATUS_INITIATOR_ERR, detail, __LINE__)
 
 /* Next chunk of the response text; 8192 bytes at most during login (RFC 7143 13.12). */
 static enum iscsi_login_result send_chunk(struct iscsi_login *l, const uint8_t *req,
@@ -353,6 +382,22 @@ static bool has_chap_keys(const struct iscsi_kvlist *kl)
 	return false;
 }
 
+/* A name declared again later in the login must say the same thing (RFC 7143 6.3). */
+static bool names_changed(const struct iscsi_login *l)
+{
+	const struct iscsi_kv *in = iscsi_kv_find(&l->kl, "InitiatorName");
+	const struct iscsi_kv *tn = iscsi_kv_find(&l->kl, "TargetName");
+	const struct iscsi_kv *st = iscsi_kv_find(&l->kl, "SessionType");
+
+	if (in && strcmp(in->value, l->initiator))
+		return true;
+	if (tn && strcmp(tn->value, l->target_name))
+		return true;
+	if (st && strcmp(st->value, l->type == ISCSI_SESSION_DISCOVERY ? "Discovery" : "Normal"))
+		return true;
+	return false;
+}
+
 /* ---- the request ---- */
 
 enum iscsi_login_result iscsi_login_rx(struct iscsi_login *l, const uint8_t *bhs,
@@ -427,6 +472,8 @@ enum iscsi_login_result iscsi_login_rx(struct iscsi_login *l, const uint8_t *bhs
 	if (ret)
 		return init_err(l, bhs, out, ISCSI_LOGIN_DETAIL_INIT_ERR);
 
+	if (l->names_done && names_changed(l))
+		return init_err(l, bhs, out, ISCSI_LOGIN_DETAIL_INIT_ERR);
 	if (!l->names_done) {
 		uint8_t cls;
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scst/log.h"
 #include "params.h"
 
 #define SEC ISCSI_KEY_SECURITY
@@ -346,16 +347,24 @@ int iscsi_neg_process(struct iscsi_neg *n, const struct iscsi_kvlist *kl, int st
 			continue;
 		}
 		d = &key_table[id];
-		/* RFC 7143 6.2: negotiating a key twice in one login is an error. */
-		if (n->seen & (1ull << id))
+		/* RFC 7143 6.2: negotiating a key twice in one login is an error. Plain
+		 * declarations (names, SessionType) may be repeated; login.c checks the
+		 * value stays the same (libiscsi re-declares InitiatorName). */
+		if ((n->seen & (1ull << id)) && d->rule != ISCSI_RULE_NONE) {
+			scst_dbg("iscsi: key %s negotiated twice", kv->key);
 			return -EPROTO;
+		}
 		n->seen |= 1ull << id;
 		/* RFC 7143 6.3: operational keys only in the operational stage. */
 		if (!(d->flags & (stage == ISCSI_STAGE_SECURITY ? ISCSI_KEY_SECURITY :
-								 ISCSI_KEY_OPERATIONAL)))
+								 ISCSI_KEY_OPERATIONAL))) {
+			scst_dbg("iscsi: key %s not allowed in login stage %d", kv->key, stage);
 			return -EPROTO;
-		if (!leading && (d->flags & ISCSI_KEY_LEADING_ONLY))
+		}
+		if (!leading && (d->flags & ISCSI_KEY_LEADING_ONLY)) {
+			scst_dbg("iscsi: key %s only in a leading login", kv->key);
 			return -EPROTO;
+		}
 		ans[i] = negotiate_one(n, kv, id);
 	}
 
