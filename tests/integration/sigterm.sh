@@ -5,7 +5,7 @@
 
 command -v qemu-io >/dev/null || { skip "qemu-io" "qemu-utils not installed"; exit 0; }
 T=iqn.2026-11.org.scst:term
-truncate -s 256M "$TMPD/lun.img"
+truncate -s 600M "$TMPD/lun.img"
 cat >"$TMPD/scst.conf" <<CONF
 HANDLER vdisk_fileio {
 	DEVICE disk0 {
@@ -20,18 +20,21 @@ TARGET_DRIVER iscsi {
 }
 CONF
 start_scstd "$TMPD/scst.conf" || { not_ok "scstd starts"; exit 1; }
-# 2048 writes of 64 KiB, each with its own pattern byte (1..255 cycling).
+# 8192 writes of 64 KiB, each with its own pattern byte (1..255 cycling).
 cmds=()
-for i in $(seq 0 2047); do cmds+=(-c "write -P $((i % 255 + 1)) $((i * 65536)) 64k"); done
+for i in $(seq 0 8191); do cmds+=(-c "write -P $((i % 255 + 1)) $((i * 65536)) 64k"); done
 qemu-io -f raw "${cmds[@]}" "iscsi://127.0.0.1:$PORT/$T/0" >"$TMPD/qio.out" 2>&1 &
 QIO=$!
 EXTRA_PIDS=$QIO
-sleep 1.5
+sleep 0.5
 stop_scstd; rc=$?
+# libiscsi keeps reconnecting to a target that is gone: give it 5 s, then stop it.
+for _ in $(seq 1 50); do kill -0 $QIO 2>/dev/null || break; sleep 0.1; done
+kill -KILL $QIO 2>/dev/null
 wait $QIO 2>/dev/null
 [ $rc -eq 0 ] && ok "scstd exits 0 on SIGTERM under load" || not_ok "scstd exits 0 on SIGTERM under load (status $rc)"
 acked=$(grep -c "^wrote 65536/65536 bytes at offset" "$TMPD/qio.out")
-echo "# writes acknowledged before SIGTERM: $acked of 2048"
+echo "# writes acknowledged before SIGTERM: $acked of 8192"
 [ "$acked" -gt 0 ] && ok "some writes completed before SIGTERM" || not_ok "some writes completed before SIGTERM"
 bad=0
 while read -r off; do
