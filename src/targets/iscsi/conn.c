@@ -749,7 +749,17 @@ void iscsi_conn_send_login_final(struct iscsi_conn *c)
 void iscsi_conn_ffp_start(struct iscsi_conn *c)
 {
 	const struct iscsi_params *p = iscsi_login_params(c->login);
+	struct scst_target *tgt = iscsi_login_target(c->login);
 	uint32_t w = iscsi_limits.queue_depth;
+	char qc[16];
+
+	/* SCST's per-target QueuedCommands: the session's command window. */
+	if (tgt && scst_target_get_attr(tgt, "QueuedCommands", qc, sizeof(qc))) {
+		unsigned long v = strtoul(qc, NULL, 10);
+
+		if (v >= 1 && v <= 2048)
+			w = (uint32_t)v;
+	}
 
 	c->params = *p;
 	if (c->params.max_xmit_dsl < 512)

@@ -382,6 +382,46 @@ static bool has_chap_keys(const struct iscsi_kvlist *kl)
 	return false;
 }
 
+/* A numeric target attribute, if set and valid (the config layer checked its range). */
+static void target_number(struct scst_target *tgt, const char *name, uint32_t *out)
+{
+	char buf[32];
+	char *end;
+	unsigned long v;
+
+	if (!scst_target_get_attr(tgt, name, buf, sizeof(buf)))
+		return;
+	v = strtoul(buf, &end, 10);
+	if (!*end && v > 0 && v <= 16777215)
+		*out = (uint32_t)v;
+}
+
+/*
+ * The target's own session parameters (scst.conf target attributes, as in SCST's
+ * iscsi driver) replace the portal defaults for this login's offer (RFC 7143 13).
+ */
+static void apply_target_params(struct iscsi_login *l)
+{
+	struct iscsi_target_limits *lim = &l->neg.lim;
+	char buf[32];
+
+	target_number(l->tgt, "MaxRecvDataSegmentLength", &lim->max_recv_dsl);
+	target_number(l->tgt, "MaxBurstLength", &lim->max_burst);
+	target_number(l->tgt, "FirstBurstLength", &lim->first_burst);
+	target_number(l->tgt, "MaxOutstandingR2T", &lim->max_outstanding_r2t);
+	if (scst_target_get_attr(l->tgt, "InitialR2T", buf, sizeof(buf)))
+		lim->initial_r2t = !strcmp(buf, "Yes");
+	if (scst_target_get_attr(l->tgt, "ImmediateData", buf, sizeof(buf)))
+		lim->no_immediate_data = !strcmp(buf, "No");
+	if (!scst_target_get_attr(l->tgt, "HeaderDigest", lim->header_digest,
+				  sizeof(lim->header_digest)))
+		lim->header_digest[0] = '\0';
+	if (!scst_target_get_attr(l->tgt, "DataDigest", lim->data_digest,
+				  sizeof(lim->data_digest)))
+		lim->data_digest[0] = '\0';
+	iscsi_target_limits_clamp(lim);
+}
+
 /* A name declared again later in the login must say the same thing (RFC 7143 6.3). */
 static bool names_changed(const struct iscsi_login *l)
 {
@@ -479,6 +519,8 @@ enum iscsi_login_result iscsi_login_rx(struct iscsi_login *l, const uint8_t *bhs
 
 		if (check_leading(l, &cls, &detail))
 			return fail(l, bhs, out, cls, detail);
+		if (l->tgt)
+			apply_target_params(l);
 		l->names_done = true;
 		l->auth_required = l->incoming[0] != '\0';
 		l->auth = AUTH_PENDING;

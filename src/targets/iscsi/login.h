@@ -46,7 +46,16 @@ struct iscsi_target_limits {
 	uint32_t max_burst; /* default 1048576 */
 	uint32_t first_burst; /* default 65536 */
 	uint32_t max_outstanding_r2t; /* default 32 */
+	/* The target's own offer for the boolean and list keys; zero values are the
+	 * defaults (take unsolicited and immediate data, either digest). */
+	bool initial_r2t; /* InitialR2T=Yes: require R2T for all data */
+	bool no_immediate_data; /* ImmediateData=No */
+	char header_digest[16]; /* "" (any), "None", "CRC32C", or a list in our order */
+	char data_digest[16];
 };
+
+/* Keep limits inside what RFC 7143 13.12-13.17 allows (defaults where not). */
+void iscsi_target_limits_clamp(struct iscsi_target_limits *lim);
 
 /* What the connection is reachable at, for TargetAddress and SendTargets. */
 struct iscsi_portal_info {

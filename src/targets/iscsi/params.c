@@ -114,6 +114,18 @@ void iscsi_target_limits_default(struct iscsi_target_limits *lim)
 	lim->max_outstanding_r2t = 32;
 }
 
+void iscsi_target_limits_clamp(struct iscsi_target_limits *lim)
+{
+	if (lim->max_recv_dsl < 512 || lim->max_recv_dsl > 16777215)
+		lim->max_recv_dsl = 262144;
+	if (lim->max_burst < 512 || lim->max_burst > 16777215)
+		lim->max_burst = 1048576;
+	if (lim->first_burst < 512 || lim->first_burst > lim->max_burst)
+		lim->first_burst = lim->max_burst < 65536 ? lim->max_burst : 65536;
+	if (lim->max_outstanding_r2t < 1 || lim->max_outstanding_r2t > 65535)
+		lim->max_outstanding_r2t = 32;
+}
+
 void iscsi_neg_init(struct iscsi_neg *n, const struct iscsi_target_limits *lim)
 {
 	memset(n, 0, sizeof(*n));
@@ -122,15 +134,7 @@ void iscsi_neg_init(struct iscsi_neg *n, const struct iscsi_target_limits *lim)
 		n->lim = *lim;
 	else
 		iscsi_target_limits_default(&n->lim);
-	/* Keep limits inside what RFC 7143 13.12-13.17 allows. */
-	if (n->lim.max_recv_dsl < 512 || n->lim.max_recv_dsl > 16777215)
-		n->lim.max_recv_dsl = 262144;
-	if (n->lim.max_burst < 512 || n->lim.max_burst > 16777215)
-		n->lim.max_burst = 1048576;
-	if (n->lim.first_burst < 512 || n->lim.first_burst > n->lim.max_burst)
-		n->lim.first_burst = n->lim.max_burst < 65536 ? n->lim.max_burst : 65536;
-	if (n->lim.max_outstanding_r2t < 1 || n->lim.max_outstanding_r2t > 65535)
-		n->lim.max_outstanding_r2t = 32;
+	iscsi_target_limits_clamp(&n->lim);
 	n->type = ISCSI_SESSION_NORMAL;
 }
 
@@ -179,14 +183,15 @@ static uint32_t *number_slot(struct iscsi_params *p, enum iscsi_key_id id)
 	}
 }
 
-static bool *bool_slot(struct iscsi_params *p, enum iscsi_key_id id, bool *ours)
+static bool *bool_slot(struct iscsi_params *p, const struct iscsi_target_limits *lim,
+		       enum iscsi_key_id id, bool *ours)
 {
 	switch (id) {
 	case ISCSI_KEY_INITIAL_R2T:
-		*ours = false; /* we take unsolicited data */
+		*ours = lim->initial_r2t; /* No unless the target asks for R2T */
 		return &p->initial_r2t;
 	case ISCSI_KEY_IMMEDIATE_DATA:
-		*ours = true;
+		*ours = !lim->no_immediate_data;
 		return &p->immediate_data;
 	case ISCSI_KEY_DATA_PDU_IN_ORDER:
 		*ours = true;
@@ -200,11 +205,29 @@ static bool *bool_slot(struct iscsi_params *p, enum iscsi_key_id id, bool *ours)
 }
 
 /* RFC 7143 6.2.1: the first value of the offer that we support, or NULL. */
-static const char *pick_list(enum iscsi_key_id id, const char *offer)
+static bool in_list(const char *list, const char *v, size_t l)
+{
+	while (*list) {
+		const char *e = strchr(list, ',');
+		size_t n = e ? (size_t)(e - list) : strlen(list);
+
+		if (n == l && !strncmp(list, v, l))
+			return true;
+		if (!e)
+			break;
+		list = e + 1;
+	}
+	return false;
+}
+
+static const char *pick_list(const struct iscsi_neg *n, enum iscsi_key_id id, const char *offer)
 {
 	static const char *const digests[] = { "CRC32C", "None", NULL };
 	static const char *const reporting[] = { "RFC3720", NULL };
 	const char *const *ours = id == ISCSI_KEY_TASK_REPORTING ? reporting : digests;
+	/* A target configured with HeaderDigest/DataDigest accepts only those. */
+	const char *allowed = id == ISCSI_KEY_HEADER_DIGEST ? n->lim.header_digest :
+			      id == ISCSI_KEY_DATA_DIGEST ? n->lim.data_digest : "";
 	const char *p = offer;
 
 	while (*p) {
@@ -212,7 +235,8 @@ static const char *pick_list(enum iscsi_key_id id, const char *offer)
 		size_t l = e ? (size_t)(e - p) : strlen(p);
 
 		for (unsigned i = 0; ours[i]; i++)
-			if (strlen(ours[i]) == l && !strncmp(ours[i], p, l))
+			if (strlen(ours[i]) == l && !strncmp(ours[i], p, l) &&
+			    (!allowed[0] || in_list(allowed, p, l)))
 				return ours[i];
 		if (!e)
 			break;
@@ -240,7 +264,7 @@ static struct answer negotiate_one(struct iscsi_neg *n, const struct iscsi_kv *k
 	const struct iscsi_key_def *d = &key_table[id];
 	struct answer a = { ANS_NONE, NULL, id };
 	uint64_t v;
-	bool b, ours;
+	bool b, ours = false;
 
 	if (n->type == ISCSI_SESSION_DISCOVERY && (d->flags & ISCSI_KEY_NORMAL_ONLY)) {
 		a.kind = ANS_STR;
@@ -271,7 +295,7 @@ static struct answer negotiate_one(struct iscsi_neg *n, const struct iscsi_kv *k
 		break;
 	case ISCSI_RULE_LIST:
 		a.kind = ANS_STR;
-		a.str = pick_list(id, kv->value);
+		a.str = pick_list(n, id, kv->value);
 		if (!a.str)
 			a.str = "Reject";
 		else if (id == ISCSI_KEY_HEADER_DIGEST)
@@ -306,7 +330,7 @@ static struct answer negotiate_one(struct iscsi_neg *n, const struct iscsi_kv *k
 			break;
 		}
 		{
-			bool *slot = bool_slot(&n->p, (enum iscsi_key_id)id, &ours);
+			bool *slot = bool_slot(&n->p, &n->lim, (enum iscsi_key_id)id, &ours);
 
 			*slot = d->rule == ISCSI_RULE_AND ? (b && ours) : (b || ours);
 		}
@@ -386,8 +410,8 @@ int iscsi_neg_process(struct iscsi_neg *n, const struct iscsi_kvlist *kl, int st
 						 *number_slot(&n->p, (enum iscsi_key_id)ans[i].id));
 			break;
 		case ANS_BOOL: {
-			bool ours;
-			bool *slot = bool_slot(&n->p, (enum iscsi_key_id)ans[i].id, &ours);
+			bool ours = false;
+			bool *slot = bool_slot(&n->p, &n->lim, (enum iscsi_key_id)ans[i].id, &ours);
 
 			ret = iscsi_textout_add(out, key, *slot ? "Yes" : "No");
 			break;

@@ -100,6 +100,27 @@ static void test_digest_list(void **state)
 	free_ctx(c);
 }
 
+/* A target's own HeaderDigest/DataDigest/InitialR2T/ImmediateData settings limit its offer. */
+static void test_target_overrides(void **state)
+{
+	struct iscsi_target_limits lim = { .max_recv_dsl = 262144 };
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	(void)state;
+	snprintf(lim.header_digest, sizeof(lim.header_digest), "None");
+	snprintf(lim.data_digest, sizeof(lim.data_digest), "CRC32C");
+	lim.initial_r2t = true;
+	lim.no_immediate_data = true;
+	iscsi_neg_init(&c->n, &lim);
+	assert_int_equal(RUN(c, "HeaderDigest=CRC32C,None\0DataDigest=None\0InitialR2T=No\0"
+				"ImmediateData=Yes\0", OP), 0);
+	EXPECT(c, "HeaderDigest=None\0DataDigest=Reject\0InitialR2T=Yes\0ImmediateData=No\0");
+	assert_false(c->n.p.header_digest);
+	assert_true(c->n.p.initial_r2t);
+	assert_false(c->n.p.immediate_data);
+	free_ctx(c);
+}
+
 static void test_numeric_min_max(void **state)
 {
 	struct ctx *c = new_ctx();
@@ -184,7 +205,10 @@ static void test_booleans(void **state)
 
 static void test_mrdsl_declarative(void **state)
 {
-	struct iscsi_target_limits lim = { 131072, 1048576, 65536, 16 };
+	struct iscsi_target_limits lim = {
+		.max_recv_dsl = 131072, .max_burst = 1048576, .first_burst = 65536,
+		.max_outstanding_r2t = 16,
+	};
 	struct ctx *c = new_ctx();
 
 	(void)state;
@@ -310,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_digest_list),
+		cmocka_unit_test(test_target_overrides),
 		cmocka_unit_test(test_numeric_min_max),
 		cmocka_unit_test(test_numeric_out_of_range),
 		cmocka_unit_test(test_first_burst_le_max_burst),
