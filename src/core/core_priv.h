@@ -121,6 +121,15 @@ struct scst_session {
 /* Global registry lock: taken by management and at login/logout, never per command. */
 extern pthread_mutex_t scst_mgmt_lock;
 
+/* Management helpers shared by the registry files. */
+int scst_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+bool scst_name_valid(const char *name, size_t max);
+void scst_copy_str(char *dst, size_t dstlen, const char *src);
+struct scst_lun_table *scst_lun_table_new_empty(void);
+void scst_lun_table_unexport(struct scst_lun_table *tbl);
+void scst_acg_free(struct scst_acg *g);
+
 struct scst_target *scst_target_first(void);
 struct scst_lun_table *scst_lun_table_get(struct scst_lun_table *t);
 void scst_lun_table_put(struct scst_lun_table *t);
