@@ -188,6 +188,12 @@ void scst_sbc_prefetch(struct scst_cmd *cmd);
 void scst_sbc_read_defect_data(struct scst_cmd *cmd);
 void scst_sbc_format_unit(struct scst_cmd *cmd);
 
+/* MAXIMUM WRITE SAME LENGTH (VPD 0xB0) in blocks: reported and enforced from here. */
+static inline uint64_t scst_max_write_same_blocks(const struct scst_device *dev)
+{
+	return (256ull << 20) >> dev->block_shift;
+}
+
 /* Copy what fits of a response into the command's data-in buffer: response data is
  * truncated to the allocation length (SPC-4 4.2.5.6) without an error. */
 void scst_cmd_respond(struct scst_cmd *cmd, const void *data, uint32_t len);

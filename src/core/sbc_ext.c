@@ -415,6 +415,11 @@ void scst_sbc_write_same(struct scst_cmd *cmd)
 		finish_invalid(cmd, true, ws16 ? 10 : 7, -1);
 		return;
 	}
+	/* SBC-3 5.46: more than MAXIMUM WRITE SAME LENGTH is INVALID FIELD IN CDB. */
+	if (cmd->nblocks > scst_max_write_same_blocks(dev)) {
+		finish_invalid(cmd, true, ws16 ? 10 : 7, -1);
+		return;
+	}
 	if (cmd->lba >= dev->nblocks || cmd->nblocks > dev->nblocks - cmd->lba) {
 		finish(cmd, SCST_SENSE_LBA_OUT_OF_RANGE);
 		return;

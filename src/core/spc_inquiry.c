@@ -220,7 +220,7 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *b)
 	}
 	/* MAXIMUM WRITE SAME LENGTH: only if WRITE SAME is implemented. */
 	if (op_supported(dev, 0x93, SCST_NO_SA) || op_supported(dev, 0x41, SCST_NO_SA))
-		scst_put_be64(b + 36, max_blocks);
+		scst_put_be64(b + 36, scst_max_write_same_blocks(dev));
 	return 64;
 }
 

@@ -68,10 +68,13 @@ void scst_rx_mgmt_fn(struct scst_mgmt_cmd *m)
 							      SCST_TMF_RESP_COMPLETE;
 			break;
 		}
-		/* A task that already finished (or never came) is not an error: VMware
-		 * resets targets that answer TASK DOES NOT EXIST (SAM-5 7.2). */
+		/* The transport decides what an unknown task means: iSCSI answers
+		 * FUNCTION COMPLETE for one not yet received and TASK DOES NOT EXIST for
+		 * one already finished (RFC 7143 11.6.1). */
 		if (cmd)
 			affect(m, cmd);
+		else
+			m->response = SCST_TMF_RESP_TASK_DOES_NOT_EXIST;
 		break;
 	}
 	case SCST_TMF_ABORT_TASK_SET:

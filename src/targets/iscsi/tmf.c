@@ -17,6 +17,7 @@ struct iscsi_tmf {
 	struct scst_mgmt_cmd m;
 	struct iscsi_conn *conn;
 	uint32_t itt;
+	bool ref_not_received; /* ABORT TASK: RefCmdSN still inside the CmdSN window */
 };
 
 static void send_tmf_rsp(struct iscsi_conn *c, uint32_t itt, uint8_t rsp, bool close)
@@ -118,6 +119,14 @@ void iscsi_rx_tmf(struct iscsi_conn *c)
 	memcpy(t->m.lun_raw, h + 8, 8);
 	t->m.tag = rtt;
 	t->m.tgt_priv = t;
+	/* RFC 7143 11.6.1 (b)/(c): a task the target does not know is one not yet
+	 * received if RefCmdSN lies in the window and before this request. */
+	if (sfn == SCST_TMF_ABORT_TASK) {
+		uint32_t ref = scst_get_be32(h + 32), sn = scst_get_be32(h + 24);
+
+		t->ref_not_received = iscsi_sn_in_window(ref, c->exp_cmdsn, c->max_cmdsn) &&
+				      iscsi_sn_lt(ref, sn);
+	}
 	c->tmf_pending++;
 	scst_rx_mgmt_fn(&t->m);
 }
@@ -128,6 +137,11 @@ void iscsi_task_mgmt_done(struct scst_mgmt_cmd *m)
 	struct iscsi_conn *c = t->conn;
 
 	c->tmf_pending--;
+	/* RFC 7143 11.6.1 (b): an unknown task not yet received counts as aborted;
+	 * (c): one outside the window (already done) does not exist. */
+	if (m->fn == SCST_TMF_ABORT_TASK && m->response == SCST_TMF_RESP_TASK_DOES_NOT_EXIST &&
+	    t->ref_not_received)
+		m->response = SCST_TMF_RESP_COMPLETE;
 	/* TARGET COLD RESET: the connection closes after the response (RFC 7143 11.5.1). */
 	send_tmf_rsp(c, t->itt, map_response(m->response), m->fn == SCST_TMF_TARGET_COLD_RESET);
 	free(t);

@@ -499,6 +499,37 @@ static void test_cdb_errors(void **state)
 	scst_core_exit();
 }
 
+/* Task management on the local nexus: unknown tasks, LUN reset and its UA to others. */
+static void test_task_management(void **state)
+{
+	struct scst_local_session *a, *b;
+
+	(void)state;
+	setup_core();
+	assert_int_equal(scst_device_add("vdisk_nullio", "n", "size=1048576", err, sizeof(err)), 0);
+	add_target("t");
+	assert_int_equal(scst_lun_add(tgt("t"), NULL, 0, "n", false, err, sizeof(err)), 0);
+	a = scst_local_session_open("t", "iqn.test:a");
+	b = scst_local_session_open("t", "iqn.test:b");
+	clear_ua(a, 0);
+	clear_ua(b, 0);
+	/* The transport maps an unknown task (iSCSI: RFC 7143 11.6.1). */
+	assert_int_equal(scst_local_tmf(a, SCST_TMF_ABORT_TASK, 0, 12345),
+			 SCST_TMF_RESP_TASK_DOES_NOT_EXIST);
+	assert_int_equal(scst_local_tmf(a, SCST_TMF_LUN_RESET, 7, 0),
+			 SCST_TMF_RESP_LUN_DOES_NOT_EXIST);
+	assert_int_equal(scst_local_tmf(a, SCST_TMF_LUN_RESET, 0, 0), SCST_TMF_RESP_COMPLETE);
+	/* SAM-5 6.3.3: every nexus of the LU learns of the reset. */
+	expect_ua(b, 0, 0x29, 0x03);
+	expect_good(b, 0);
+	expect_ua(a, 0, 0x29, 0x03);
+	expect_good(a, 0);
+	assert_int_equal(scst_local_tmf(a, SCST_TMF_CLEAR_ACA, 0, 0), SCST_TMF_RESP_NOT_SUPPORTED);
+	scst_local_session_close(a);
+	scst_local_session_close(b);
+	scst_core_exit();
+}
+
 /* 4096 LUNs in one table: REPORT LUNS lists them all, LUN 4095 works. */
 static void test_4096_luns(void **state)
 {
@@ -538,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_unit_attentions),
 		cmocka_unit_test(test_fileio_fua_syncs),
 		cmocka_unit_test(test_cdb_errors),
+		cmocka_unit_test(test_task_management),
 		cmocka_unit_test(test_4096_luns),
 	};
 
