@@ -71,9 +71,11 @@ void scst_rx_mgmt_fn(struct scst_mgmt_cmd *m)
 		/* The transport decides what an unknown task means: iSCSI answers
 		 * FUNCTION COMPLETE for one not yet received and TASK DOES NOT EXIST for
 		 * one already finished (RFC 7143 11.6.1). */
-		if (cmd)
+		if (cmd && cmd->state < SCST_CMD_STATE_XMIT)
 			affect(m, cmd);
-		else
+		else if (!cmd || !cmd->aborted)
+			/* Unknown, or already delivering its status: finished as far as
+			 * the initiator will see. */
 			m->response = SCST_TMF_RESP_TASK_DOES_NOT_EXIST;
 		break;
 	}
