@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "scst/builtins.h"
 #include "scst/core.h"
 #include "scst/iscsi.h"
@@ -49,7 +50,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: scstd (-c FILE | --default [--default-file PATH]) [-f] [--portal ADDR:PORT]...\n"
-		"             [--threads N] [--debug]\n"
+		"             [--threads N] [--control SOCKET] [--debug]\n"
 		"  -c, --config FILE     load FILE (scst.conf grammar)\n"
 		"      --default         built-in configuration: target " DEFAULT_TARGET "\n"
 		"                        with LUN 0 on a sparse 1 GiB file and LUN 1 on vdisk_nullio\n"
@@ -57,6 +58,7 @@ static void usage(FILE *out)
 		"  -f, --foreground      stay in the foreground and log to stderr\n"
 		"  -p, --portal A:P      listen on A:P (repeatable; default 0.0.0.0:3260; [::1]:3260 for IPv6)\n"
 		"  -t, --threads N       reactor threads (default: one per CPU)\n"
+		"  -s, --control SOCKET  scstadm's control socket (" SCST_CTL_DEFAULT_PATH ")\n"
 		"  -d, --debug           log debug messages\n");
 }
 
@@ -94,11 +96,12 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "portal", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "control", required_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *default_file = DEFAULT_FILE;
+	const char *config = NULL, *default_file = DEFAULT_FILE, *control = NULL;
 	const char *portals[MAX_PORTALS];
 	unsigned nr_portals = 0, threads = 0;
 	bool use_default = false, foreground = false;
@@ -106,7 +109,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int c, sig, ret;
 
-	while ((c = getopt_long(argc, argv, "c:fp:t:dh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fp:t:s:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -129,6 +132,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			threads = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			control = optarg;
 			break;
 		case 'd':
 			scst_log_set_level(LOG_DEBUG);
@@ -199,6 +205,24 @@ int main(int argc, char **argv)
 		}
 		scst_notice("listening on %s", portals[i]);
 	}
+	/*
+	 * From here the control thread is the management thread (src/core/OWNERSHIP.md).
+	 * A socket asked for with --control must open; the default one may be taken by
+	 * another scstd or not be writable for this user: then run without it.
+	 */
+	if (scst_ctl_start(control ? control : SCST_CTL_DEFAULT_PATH, err, sizeof(err))) {
+		if (!control) {
+			scst_warn("control socket: %s; scstadm cannot reach this daemon", err);
+			goto serve;
+		}
+		scst_err("control socket: %s", err);
+		scst_iscsi_portals_close();
+		scst_iscsi_shutdown_wait(SHUTDOWN_TIMEOUT_MS);
+		scst_core_exit();
+		return 1;
+	}
+	scst_notice("control socket %s", control ? control : SCST_CTL_DEFAULT_PATH);
+serve:
 	if (use_default && foreground)
 		print_connect_help(portals[0]);
 
@@ -210,6 +234,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	scst_notice("signal %d: shutting down", sig);
+	scst_ctl_stop();
 	scst_iscsi_portals_close();
 	scst_iscsi_shutdown_wait(SHUTDOWN_TIMEOUT_MS);
 	/* Devices are detached (and their files synced) as the core exits. */

@@ -1,0 +1,1210 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The management object tree (layout in tree.h, commands in PROTOCOL.md).
+ *
+ * A path is resolved one component at a time into a node: what kind of
+ * object it is and pointers to the objects on the way (device, target, LUN
+ * table owner, session). Listing and reading happen with scst_mgmt_lock held
+ * for the whole walk; writing resolves under the lock, releases it and calls
+ * the core's management API, which validates and takes the lock itself.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "core_priv.h"
+#include "scst/sgv.h"
+#include "tree.h"
+
+#define MAX_DEPTH 16
+#define ATTR_LEN 4096
+
+/* ---- text buffer ---- */
+
+void scst_sbuf_add(struct scst_sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+void scst_sbuf_printf(struct scst_sbuf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		scst_sbuf_add(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	scst_sbuf_add(b, big, (size_t)n);
+	free(big);
+}
+
+void scst_sbuf_free(struct scst_sbuf *b)
+{
+	free(b->p);
+	*b = (struct scst_sbuf){ 0 };
+}
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* ---- nodes ---- */
+
+enum nkind {
+	N_ROOT,
+	N_HANDLERS,
+	N_HANDLER,
+	N_DEVICES,
+	N_DEVICE,
+	N_TARGETS,
+	N_DRIVER,
+	N_TARGET,
+	N_LUNS,
+	N_LUN,
+	N_GROUPS,
+	N_GROUP,
+	N_INITS,
+	N_SESSIONS,
+	N_SESSION,
+	N_SGV,
+	N_ATTR, /* a file: dir says of what */
+	N_MGMT, /* the mgmt file of dir */
+};
+
+struct node {
+	enum nkind kind;
+	enum nkind dir; /* N_ATTR, N_MGMT: the directory's kind */
+	const struct scst_dev_handler *h;
+	struct scst_device *dev;
+	const struct scst_tgt_template *drv;
+	struct scst_target *tgt;
+	struct scst_acg *acg; /* the LUN table's owner, or the group */
+	uint64_t lun;
+	struct scst_session *sess;
+	char attr[SCST_MAX_NAME];
+};
+
+/* Drivers this build knows; the core has no way to list its templates yet. */
+static const char *const known_drivers[] = { "iscsi", "local" };
+
+static const char *const device_attrs[] = {
+	"handler", "filename", "size", "blocksize", "read_only", "write_through", "nv_cache",
+	"t10_dev_id", "usn", "rotational", "thin_provisioned", "removable", "o_direct",
+	"t10_vendor_id", "prod_id", "prod_rev_lvl",
+};
+
+static const char *const session_attrs[] = {
+	"initiator_name", "commands", "bytes_read", "bytes_written", "active_commands",
+};
+
+static const char *const sgv_attrs[] = {
+	"hits", "misses", "allocs", "frees", "purges", "bytes_held", "bytes_in_use", "cap",
+};
+
+static bool in_list(const char *const *l, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(l[i], s))
+			return true;
+	return false;
+}
+
+static bool is_iscsi(const struct scst_target *t)
+{
+	return !strcmp(t->tmpl->name, "iscsi");
+}
+
+/* A session's name in the tree: its initiator, "_N" added for the Nth duplicate. */
+static void session_name(const struct scst_session *s, char *buf, size_t len)
+{
+	unsigned dup = 0;
+
+	for (const struct scst_session *o = s->tgt->sessions; o && o != s; o = o->next)
+		if (!strcmp(o->initiator_name, s->initiator_name))
+			dup++;
+	if (dup)
+		snprintf(buf, len, "%s_%u", s->initiator_name, dup);
+	else
+		snprintf(buf, len, "%s", s->initiator_name);
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+/* The target attributes a listing shows: the fixed ones and the driver's key-values. */
+static bool target_has_attr(const struct scst_target *t, const char *name)
+{
+	if (!strcmp(name, "enabled") || !strcmp(name, "rel_tgt_id"))
+		return true;
+	if (is_iscsi(t) && (!strcmp(name, "IncomingUser") || !strcmp(name, "OutgoingUser")))
+		return true;
+	for (const struct scst_attr_kv *kv = t->attrs; kv; kv = kv->next)
+		if (!strcmp(kv->name, name))
+			return true;
+	return false;
+}
+
+static int set_attr_node(struct node *c, enum nkind dir, const char *name)
+{
+	c->kind = N_ATTR;
+	c->dir = dir;
+	snprintf(c->attr, sizeof(c->attr), "%s", name);
+	return 0;
+}
+
+/* Step from directory n to its child name. Called with scst_mgmt_lock held. */
+static int lookup(const struct node *n, const char *name, struct node *c)
+{
+	*c = *n;
+	if (!strcmp(name, "mgmt") &&
+	    (n->kind == N_HANDLER || n->kind == N_DRIVER || n->kind == N_LUNS ||
+	     n->kind == N_GROUPS || n->kind == N_INITS)) {
+		c->kind = N_MGMT;
+		c->dir = n->kind;
+		return 0;
+	}
+	switch (n->kind) {
+	case N_ROOT:
+		if (!strcmp(name, "handlers"))
+			c->kind = N_HANDLERS;
+		else if (!strcmp(name, "devices"))
+			c->kind = N_DEVICES;
+		else if (!strcmp(name, "targets"))
+			c->kind = N_TARGETS;
+		else if (!strcmp(name, "sgv"))
+			c->kind = N_SGV;
+		else
+			return -ENOENT;
+		return 0;
+	case N_HANDLERS:
+		c->h = scst_find_dev_handler(name);
+		c->kind = N_HANDLER;
+		return c->h ? 0 : -ENOENT;
+	case N_HANDLER:
+		return strcmp(name, "type") ? -ENOENT : set_attr_node(c, N_HANDLER, name);
+	case N_DEVICES:
+		c->dev = scst_device_find(name);
+		c->kind = N_DEVICE;
+		return c->dev ? 0 : -ENOENT;
+	case N_DEVICE:
+		if (!in_list(device_attrs, SCST_ARRAY_SIZE(device_attrs), name))
+			return -ENOENT;
+		return set_attr_node(c, N_DEVICE, name);
+	case N_TARGETS:
+		c->drv = scst_find_target_template(name);
+		c->kind = N_DRIVER;
+		return c->drv ? 0 : -ENOENT;
+	case N_DRIVER:
+		for (struct scst_target *t = scst_target_first(); t; t = t->next) {
+			if (t->tmpl == n->drv && !strcmp(t->name, name)) {
+				c->tgt = t;
+				c->kind = N_TARGET;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	case N_TARGET:
+		if (!strcmp(name, "luns")) {
+			c->kind = N_LUNS;
+			c->acg = &n->tgt->dflt;
+		} else if (!strcmp(name, "ini_groups")) {
+			c->kind = N_GROUPS;
+		} else if (!strcmp(name, "sessions")) {
+			c->kind = N_SESSIONS;
+		} else if (target_has_attr(n->tgt, name)) {
+			return set_attr_node(c, N_TARGET, name);
+		} else {
+			return -ENOENT;
+		}
+		return 0;
+	case N_LUNS: {
+		uint64_t lun;
+
+		if (!parse_u64(name, &lun) || !scst_lun_table_find(n->acg->luns, lun))
+			return -ENOENT;
+		c->kind = N_LUN;
+		c->lun = lun;
+		return 0;
+	}
+	case N_LUN:
+		if (strcmp(name, "device") && strcmp(name, "read_only"))
+			return -ENOENT;
+		return set_attr_node(c, N_LUN, name);
+	case N_GROUPS:
+		for (struct scst_acg *g = n->tgt->groups; g; g = g->next) {
+			if (!strcmp(g->name, name)) {
+				c->kind = N_GROUP;
+				c->acg = g;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	case N_GROUP:
+		if (!strcmp(name, "initiators"))
+			c->kind = N_INITS;
+		else if (!strcmp(name, "luns"))
+			c->kind = N_LUNS;
+		else
+			return -ENOENT;
+		return 0;
+	case N_INITS:
+		for (struct scst_pattern *p = n->acg->initiators; p; p = p->next)
+			if (!strcmp(p->pattern, name))
+				return set_attr_node(c, N_INITS, name);
+		return -ENOENT;
+	case N_SESSIONS:
+		for (struct scst_session *s = n->tgt->sessions; s; s = s->next) {
+			char sn[SCST_MAX_NAME + 16];
+
+			session_name(s, sn, sizeof(sn));
+			if (!strcmp(sn, name)) {
+				c->kind = N_SESSION;
+				c->sess = s;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	case N_SESSION:
+		if (!in_list(session_attrs, SCST_ARRAY_SIZE(session_attrs), name))
+			return -ENOENT;
+		return set_attr_node(c, N_SESSION, name);
+	case N_SGV:
+		if (!in_list(sgv_attrs, SCST_ARRAY_SIZE(sgv_attrs), name))
+			return -ENOENT;
+		return set_attr_node(c, N_SGV, name);
+	case N_ATTR:
+	case N_MGMT:
+		return -ENOTDIR;
+	}
+	return -ENOENT;
+}
+
+/* Resolve path (components separated by '/'; empty ones ignored). Lock held. */
+static int resolve(const char *path, struct node *out, char *err, size_t errlen)
+{
+	char buf[1024];
+	char *save = NULL, *comp;
+	struct node n = { .kind = N_ROOT };
+
+	if (strlen(path) >= sizeof(buf))
+		return fail(err, errlen, -ENAMETOOLONG, "path too long");
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		struct node c;
+		int ret = lookup(&n, comp, &c);
+
+		if (ret == -ENOTDIR)
+			return fail(err, errlen, ret, "%s: not a directory (at '%s')", path, comp);
+		if (ret)
+			return fail(err, errlen, ret, "%s: no such entry '%s'", path, comp);
+		n = c;
+	}
+	*out = n;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static const char *type_name(uint8_t type)
+{
+	switch (type) {
+	case SCST_TYPE_DISK:
+		return "Direct-access device (e.g., magnetic disk)";
+	case SCST_TYPE_TAPE:
+		return "Sequential-access device (e.g., magnetic tape)";
+	case SCST_TYPE_ROM:
+		return "CD-ROM device";
+	default:
+		return "Other device";
+	}
+}
+
+static const char *mgmt_help(enum nkind dir)
+{
+	switch (dir) {
+	case N_HANDLER:
+		return "Usage: echo \"add_device device_name [parameters]\" >mgmt\n"
+		       "       echo \"del_device device_name\" >mgmt\n"
+		       "where parameters are one or more key=value pairs separated by ';'\n";
+	case N_DRIVER:
+		return "Usage: echo \"add_target target_name\" >mgmt\n"
+		       "       echo \"del_target target_name\" >mgmt\n";
+	case N_LUNS:
+		return "Usage: echo \"add H:C:I:L lun [parameters]\" >mgmt\n"
+		       "       echo \"add VNAME lun [parameters]\" >mgmt\n"
+		       "       echo \"del lun\" >mgmt\n"
+		       "       echo \"replace VNAME lun [parameters]\" >mgmt\n"
+		       "       echo \"clear\" >mgmt\n"
+		       "where parameters are read_only=0|1\n";
+	case N_GROUPS:
+		return "Usage: echo \"create GROUP_NAME\" >mgmt\n"
+		       "       echo \"del GROUP_NAME\" >mgmt\n";
+	case N_INITS:
+		return "Usage: echo \"add INITIATOR_NAME\" >mgmt\n"
+		       "       echo \"del INITIATOR_NAME\" >mgmt\n"
+		       "       echo \"clear\" >mgmt\n";
+	default:
+		return "";
+	}
+}
+
+static uint64_t sgv_value(const struct scst_sgv_stats *st, const char *name)
+{
+	if (!strcmp(name, "hits"))
+		return st->hits;
+	if (!strcmp(name, "misses"))
+		return st->misses;
+	if (!strcmp(name, "allocs"))
+		return st->allocs;
+	if (!strcmp(name, "frees"))
+		return st->frees;
+	if (!strcmp(name, "purges"))
+		return st->purges;
+	if (!strcmp(name, "bytes_held"))
+		return st->bytes_held;
+	if (!strcmp(name, "bytes_in_use"))
+		return st->bytes_in_use;
+	return st->cap;
+}
+
+/* Value of an attribute node into out. Lock held. */
+static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, size_t errlen)
+{
+	char buf[ATTR_LEN];
+
+	if (n->kind == N_MGMT) {
+		scst_sbuf_printf(out, "%s", mgmt_help(n->dir));
+		return 0;
+	}
+	if (n->kind != N_ATTR)
+		return fail(err, errlen, -EISDIR, "is a directory");
+	switch (n->dir) {
+	case N_HANDLER:
+		scst_sbuf_printf(out, "%u - %s", n->h->type, type_name(n->h->type));
+		return 0;
+	case N_DEVICE:
+		if (scst_device_get_attr(n->dev, n->attr, buf, sizeof(buf)))
+			return fail(err, errlen, -ENOENT, "no attribute %s", n->attr);
+		scst_sbuf_printf(out, "%s", buf);
+		return 0;
+	case N_TARGET:
+		if (!strcmp(n->attr, "enabled")) {
+			scst_sbuf_printf(out, "%d", n->tgt->enabled);
+			return 0;
+		}
+		if (!strcmp(n->attr, "rel_tgt_id")) {
+			scst_sbuf_printf(out, "%u", n->tgt->rel_tgt_id);
+			return 0;
+		}
+		for (const struct scst_attr_kv *kv = n->tgt->attrs; kv; kv = kv->next) {
+			if (!strcmp(kv->name, n->attr)) {
+				scst_sbuf_printf(out, "%s", kv->value);
+				return 0;
+			}
+		}
+		return 0; /* IncomingUser/OutgoingUser not set: empty */
+	case N_LUN: {
+		const struct scst_lun_entry *e = scst_lun_table_find(n->acg->luns, n->lun);
+
+		if (!e)
+			return fail(err, errlen, -ENOENT, "no LUN %" PRIu64, n->lun);
+		if (!strcmp(n->attr, "device"))
+			scst_sbuf_printf(out, "%s", e->dev->name);
+		else
+			scst_sbuf_printf(out, "%d", e->read_only);
+		return 0;
+	}
+	case N_INITS:
+		scst_sbuf_printf(out, "%s", n->attr);
+		return 0;
+	case N_SESSION: {
+		const struct scst_session *s = n->sess;
+
+		if (!strcmp(n->attr, "initiator_name"))
+			scst_sbuf_printf(out, "%s", s->initiator_name);
+		else if (!strcmp(n->attr, "commands"))
+			scst_sbuf_printf(out, "%" PRIuFAST64, atomic_load_explicit(
+					 &n->sess->cmds, memory_order_relaxed));
+		else if (!strcmp(n->attr, "bytes_read"))
+			scst_sbuf_printf(out, "%" PRIuFAST64, atomic_load_explicit(
+					 &n->sess->bytes_read, memory_order_relaxed));
+		else if (!strcmp(n->attr, "bytes_written"))
+			scst_sbuf_printf(out, "%" PRIuFAST64, atomic_load_explicit(
+					 &n->sess->bytes_written, memory_order_relaxed));
+		else /* reactor-owned plain counter: a relaxed snapshot */
+			scst_sbuf_printf(out, "%u", __atomic_load_n(&n->sess->active,
+								    __ATOMIC_RELAXED));
+		return 0;
+	}
+	case N_SGV: {
+		struct scst_sgv_stats st;
+
+		scst_sgv_get_stats(&st);
+		scst_sbuf_printf(out, "%" PRIu64, sgv_value(&st, n->attr));
+		return 0;
+	}
+	default:
+		return fail(err, errlen, -ENOENT, "no such attribute");
+	}
+}
+
+/* Children of a directory: fn(arg, name, kind) with kind 'd', 'a' or 'm'. Lock held. */
+typedef void (*child_fn)(void *arg, const struct node *dir, const char *name, char kind);
+
+static void children(const struct node *n, child_fn fn, void *arg)
+{
+	char name[SCST_MAX_NAME + 32];
+
+	switch (n->kind) {
+	case N_ROOT:
+		fn(arg, n, "handlers", 'd');
+		fn(arg, n, "devices", 'd');
+		fn(arg, n, "targets", 'd');
+		fn(arg, n, "sgv", 'd');
+		break;
+	case N_HANDLERS:
+		for (unsigned i = 0; scst_dev_handler_at(i); i++)
+			fn(arg, n, scst_dev_handler_at(i)->name, 'd');
+		break;
+	case N_HANDLER:
+		fn(arg, n, "mgmt", 'm');
+		fn(arg, n, "type", 'a');
+		break;
+	case N_DEVICES: {
+		/* The registry lists the newest first; show them in order of creation. */
+		unsigned cnt = 0, i;
+		struct scst_device **all;
+
+		for (struct scst_device *d = scst_device_first(); d; d = d->next)
+			cnt++;
+		all = calloc(cnt + 1, sizeof(*all));
+		if (!all)
+			break;
+		i = cnt;
+		for (struct scst_device *d = scst_device_first(); d; d = d->next)
+			all[--i] = d;
+		for (i = 0; i < cnt; i++)
+			fn(arg, n, all[i]->name, 'd');
+		free(all);
+		break;
+	}
+	case N_DEVICE:
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(device_attrs); i++)
+			fn(arg, n, device_attrs[i], 'a');
+		break;
+	case N_TARGETS:
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(known_drivers); i++)
+			if (scst_find_target_template(known_drivers[i]))
+				fn(arg, n, known_drivers[i], 'd');
+		break;
+	case N_DRIVER: {
+		unsigned cnt = 0, i;
+		struct scst_target **all;
+
+		fn(arg, n, "mgmt", 'm');
+		for (struct scst_target *t = scst_target_first(); t; t = t->next)
+			cnt++;
+		all = calloc(cnt + 1, sizeof(*all));
+		if (!all)
+			break;
+		i = cnt;
+		for (struct scst_target *t = scst_target_first(); t; t = t->next)
+			all[--i] = t;
+		for (i = 0; i < cnt; i++)
+			if (all[i]->tmpl == n->drv)
+				fn(arg, n, all[i]->name, 'd');
+		free(all);
+		break;
+	}
+	case N_TARGET: {
+		const struct scst_target *t = n->tgt;
+
+		fn(arg, n, "enabled", 'a');
+		fn(arg, n, "rel_tgt_id", 'a');
+		if (is_iscsi(t)) {
+			fn(arg, n, "IncomingUser", 'a');
+			fn(arg, n, "OutgoingUser", 'a');
+		}
+		for (const struct scst_attr_kv *kv = t->attrs; kv; kv = kv->next)
+			if (!is_iscsi(t) || (strcmp(kv->name, "IncomingUser") &&
+					     strcmp(kv->name, "OutgoingUser")))
+				fn(arg, n, kv->name, 'a');
+		fn(arg, n, "luns", 'd');
+		fn(arg, n, "ini_groups", 'd');
+		fn(arg, n, "sessions", 'd');
+		break;
+	}
+	case N_LUNS: {
+		const struct scst_lun_table *t = n->acg->luns;
+
+		fn(arg, n, "mgmt", 'm');
+		for (unsigned i = 0; i < t->count; i++) {
+			snprintf(name, sizeof(name), "%" PRIu64, t->entries[i].lun);
+			fn(arg, n, name, 'd');
+		}
+		break;
+	}
+	case N_LUN:
+		fn(arg, n, "device", 'a');
+		fn(arg, n, "read_only", 'a');
+		break;
+	case N_GROUPS:
+		fn(arg, n, "mgmt", 'm');
+		for (struct scst_acg *g = n->tgt->groups; g; g = g->next)
+			fn(arg, n, g->name, 'd');
+		break;
+	case N_GROUP:
+		fn(arg, n, "initiators", 'd');
+		fn(arg, n, "luns", 'd');
+		break;
+	case N_INITS:
+		fn(arg, n, "mgmt", 'm');
+		for (struct scst_pattern *p = n->acg->initiators; p; p = p->next)
+			fn(arg, n, p->pattern, 'a');
+		break;
+	case N_SESSIONS:
+		for (struct scst_session *s = n->tgt->sessions; s; s = s->next) {
+			session_name(s, name, sizeof(name));
+			fn(arg, n, name, 'd');
+		}
+		break;
+	case N_SESSION:
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(session_attrs); i++)
+			fn(arg, n, session_attrs[i], 'a');
+		break;
+	case N_SGV:
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(sgv_attrs); i++)
+			fn(arg, n, sgv_attrs[i], 'a');
+		break;
+	case N_ATTR:
+	case N_MGMT:
+		break;
+	}
+}
+
+struct ls_ctx {
+	struct scst_sbuf *out;
+	bool recursive;
+	char prefix[1024];
+	unsigned depth;
+};
+
+static void add_escaped(struct scst_sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			scst_sbuf_add(b, "\\\\", 2);
+		else if (*s == '\n')
+			scst_sbuf_add(b, "\\n", 2);
+		else if (*s == '\t')
+			scst_sbuf_add(b, "\\t", 2);
+		else
+			scst_sbuf_add(b, s, 1);
+	}
+}
+
+static void ls_child(void *arg, const struct node *dir, const char *name, char kind)
+{
+	struct ls_ctx *x = arg;
+	size_t plen = strlen(x->prefix);
+	struct node c;
+
+	scst_sbuf_printf(x->out, "%c %s%s", kind, x->prefix, name);
+	if (kind == 'a' && !lookup(dir, name, &c)) {
+		struct scst_sbuf v = { 0 };
+
+		read_attr(&c, &v, NULL, 0);
+		scst_sbuf_add(x->out, "\t", 1);
+		add_escaped(x->out, v.p ? v.p : "");
+		scst_sbuf_free(&v);
+	}
+	scst_sbuf_add(x->out, "\n", 1);
+	if (kind != 'd' || !x->recursive || x->depth >= MAX_DEPTH ||
+	    plen + strlen(name) + 2 >= sizeof(x->prefix) || lookup(dir, name, &c))
+		return;
+	snprintf(x->prefix + plen, sizeof(x->prefix) - plen, "%s/", name);
+	x->depth++;
+	children(&c, ls_child, x);
+	x->depth--;
+	x->prefix[plen] = 0;
+}
+
+int scst_tree_ls(const char *path, bool recursive, struct scst_sbuf *out, char *err,
+		 size_t errlen)
+{
+	struct ls_ctx x = { .out = out, .recursive = recursive };
+	struct node n;
+	int ret;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	ret = resolve(path, &n, err, errlen);
+	if (!ret && (n.kind == N_ATTR || n.kind == N_MGMT))
+		ret = fail(err, errlen, -ENOTDIR, "%s: not a directory", path);
+	if (!ret)
+		children(&n, ls_child, &x);
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	if (!ret && out->oom)
+		ret = fail(err, errlen, -ENOMEM, "out of memory");
+	return ret;
+}
+
+int scst_tree_get(const char *path, struct scst_sbuf *out, char *err, size_t errlen)
+{
+	struct node n;
+	int ret;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	ret = resolve(path, &n, err, errlen);
+	if (!ret && n.kind != N_ATTR && n.kind != N_MGMT)
+		ret = fail(err, errlen, -EISDIR, "%s: is a directory; use ls", path);
+	if (!ret)
+		ret = read_attr(&n, out, err, errlen);
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	if (!ret && out->oom)
+		ret = fail(err, errlen, -ENOMEM, "out of memory");
+	return ret;
+}
+
+int scst_tree_sessions(struct scst_sbuf *out)
+{
+	char name[SCST_MAX_NAME + 16];
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	for (struct scst_target *t = scst_target_first(); t; t = t->next) {
+		for (struct scst_session *s = t->sessions; s; s = s->next) {
+			session_name(s, name, sizeof(name));
+			scst_sbuf_printf(out,
+					 "%s\t%s\t%s\t%s\t%" PRIuFAST64 "\t%" PRIuFAST64
+					 "\t%" PRIuFAST64 "\t%u\n",
+					 t->tmpl->name, t->name, name, s->initiator_name,
+					 atomic_load_explicit(&s->cmds, memory_order_relaxed),
+					 atomic_load_explicit(&s->bytes_read, memory_order_relaxed),
+					 atomic_load_explicit(&s->bytes_written,
+							      memory_order_relaxed),
+					 __atomic_load_n(&s->active, __ATOMIC_RELAXED));
+		}
+	}
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return out->oom ? -ENOMEM : 0;
+}
+
+/* ---- writing ---- */
+
+/* Split the next blank-separated word off *s; NULL when none is left. */
+static char *word(char **s)
+{
+	char *p = *s, *w;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return NULL;
+	w = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p)
+		*p++ = 0;
+	*s = p;
+	return w;
+}
+
+static char *rest(char **s)
+{
+	char *p = *s, *e;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = 0;
+	*s = e;
+	return p;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "0") || !strcmp(v, "1")) {
+		*out = v[0] == '1';
+		return true;
+	}
+	return false;
+}
+
+/* "read_only=0|1" (the only LUN parameter), or nothing. */
+static int lun_params(char *s, bool *ro, char *err, size_t errlen)
+{
+	char *p = rest(&s);
+
+	*ro = false;
+	for (char *save = NULL, *kv = strtok_r(p, "; \t", &save); kv;
+	     kv = strtok_r(NULL, "; \t", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			return fail(err, errlen, -EINVAL, "bad parameter '%s': expected key=value",
+				    kv);
+		*eq = 0;
+		if (strcmp(kv, "read_only"))
+			return fail(err, errlen, -EINVAL, "unknown LUN parameter '%s'", kv);
+		if (!parse_bool(eq + 1, ro))
+			return fail(err, errlen, -EINVAL, "read_only must be 0 or 1, not '%s'",
+				    eq + 1);
+	}
+	return 0;
+}
+
+static int parse_lun(const char *s, uint64_t *lun, char *err, size_t errlen)
+{
+	if (!s)
+		return fail(err, errlen, -EINVAL, "missing LUN number");
+	if (!parse_u64(s, lun) || *lun >= SCST_MAX_LUN)
+		return fail(err, errlen, -EINVAL, "LUN must be a number in 0..%u, not '%s'",
+			    SCST_MAX_LUN - 1, s);
+	return 0;
+}
+
+static int no_more(char **s, const char *cmd, char *err, size_t errlen)
+{
+	char *w = word(s);
+
+	if (w)
+		return fail(err, errlen, -EINVAL, "%s: unexpected '%s'", cmd, w);
+	return 0;
+}
+
+/* luns/mgmt of the default table (group NULL) or of a group. */
+static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *err,
+		     size_t errlen)
+{
+	char *cmd = word(&s), *dev;
+	uint64_t lun;
+	bool ro;
+	int ret;
+
+	if (!cmd)
+		return fail(err, errlen, -EINVAL, "empty command");
+	if (!strcmp(cmd, "clear")) {
+		ret = no_more(&s, cmd, err, errlen);
+		return ret ? ret : scst_lun_clear(tgt, group, err, errlen);
+	}
+	if (!strcmp(cmd, "del")) {
+		ret = parse_lun(word(&s), &lun, err, errlen);
+		if (!ret)
+			ret = no_more(&s, cmd, err, errlen);
+		return ret ? ret : scst_lun_del(tgt, group, lun, err, errlen);
+	}
+	if (strcmp(cmd, "add") && strcmp(cmd, "replace"))
+		return fail(err, errlen, -EINVAL,
+			    "unknown command '%s' (add, del, replace, clear)", cmd);
+	dev = word(&s);
+	if (!dev)
+		return fail(err, errlen, -EINVAL, "%s: missing device name", cmd);
+	ret = parse_lun(word(&s), &lun, err, errlen);
+	if (!ret)
+		ret = lun_params(s, &ro, err, errlen);
+	if (ret)
+		return ret;
+	if (!scst_device_find(dev))
+		return fail(err, errlen, -ENOENT, "no device %s", dev);
+	if (!strcmp(cmd, "add"))
+		return scst_lun_add(tgt, group, lun, dev, ro, err, errlen);
+
+	/*
+	 * replace: del then add, two published tables. Sessions may briefly see no
+	 * LUN there (a command in between gets LOGICAL UNIT NOT SUPPORTED); the core
+	 * has no call that swaps one entry in a single publication yet.
+	 */
+	char old_dev[64];
+	bool old_ro, had;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	struct scst_acg *g = scst_acg_find(tgt, group);
+	const struct scst_lun_entry *e = g ? scst_lun_table_find(g->luns, lun) : NULL;
+
+	had = e != NULL;
+	if (e) {
+		snprintf(old_dev, sizeof(old_dev), "%s", e->dev->name);
+		old_ro = e->read_only;
+	}
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	if (!g)
+		return fail(err, errlen, -ENOENT, "no group %s", group);
+	if (had) {
+		ret = scst_lun_del(tgt, group, lun, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = scst_lun_add(tgt, group, lun, dev, ro, err, errlen);
+	if (ret && had) {
+		char dummy[128];
+
+		scst_lun_add(tgt, group, lun, old_dev, old_ro, dummy, sizeof(dummy));
+	}
+	return ret;
+}
+
+static int mgmt_inits(struct scst_target *tgt, const char *group, char *s, char *err,
+		      size_t errlen)
+{
+	char *cmd = word(&s), *pat;
+	int ret;
+
+	if (!cmd)
+		return fail(err, errlen, -EINVAL, "empty command");
+	if (!strcmp(cmd, "clear")) {
+		ret = no_more(&s, cmd, err, errlen);
+		if (ret)
+			return ret;
+		for (;;) {
+			char first[SCST_MAX_NAME];
+			struct scst_acg *g;
+
+			pthread_mutex_lock(&scst_mgmt_lock);
+			g = scst_acg_find(tgt, group);
+			first[0] = 0;
+			if (g && g->initiators)
+				snprintf(first, sizeof(first), "%s", g->initiators->pattern);
+			pthread_mutex_unlock(&scst_mgmt_lock);
+			if (!first[0])
+				return 0;
+			ret = scst_group_del_initiator(tgt, group, first, err, errlen);
+			if (ret)
+				return ret;
+		}
+	}
+	if (strcmp(cmd, "add") && strcmp(cmd, "del"))
+		return fail(err, errlen, -EINVAL, "unknown command '%s' (add, del, clear)", cmd);
+	pat = word(&s);
+	if (!pat)
+		return fail(err, errlen, -EINVAL, "%s: missing initiator name", cmd);
+	ret = no_more(&s, cmd, err, errlen);
+	if (ret)
+		return ret;
+	if (strchr(pat, '/'))
+		return fail(err, errlen, -EINVAL, "initiator pattern must not contain '/'");
+	if (!strcmp(cmd, "add"))
+		return scst_group_add_initiator(tgt, group, pat, err, errlen);
+	return scst_group_del_initiator(tgt, group, pat, err, errlen);
+}
+
+static int mgmt_groups(struct scst_target *tgt, char *s, char *err, size_t errlen)
+{
+	char *cmd = word(&s), *name;
+	int ret;
+
+	if (!cmd)
+		return fail(err, errlen, -EINVAL, "empty command");
+	if (strcmp(cmd, "create") && strcmp(cmd, "del"))
+		return fail(err, errlen, -EINVAL, "unknown command '%s' (create, del)", cmd);
+	name = word(&s);
+	if (!name)
+		return fail(err, errlen, -EINVAL, "%s: missing group name", cmd);
+	ret = no_more(&s, cmd, err, errlen);
+	if (ret)
+		return ret;
+	if (!strcmp(cmd, "create"))
+		return scst_group_add(tgt, name, err, errlen);
+	return scst_group_del(tgt, name, err, errlen);
+}
+
+static int mgmt_driver(const struct scst_tgt_template *drv, char *s, char *err, size_t errlen)
+{
+	char *cmd = word(&s), *name;
+	int ret;
+
+	if (!cmd)
+		return fail(err, errlen, -EINVAL, "empty command");
+	if (strcmp(cmd, "add_target") && strcmp(cmd, "del_target"))
+		return fail(err, errlen, -EINVAL, "unknown command '%s' (add_target, del_target)",
+			    cmd);
+	name = word(&s);
+	if (!name)
+		return fail(err, errlen, -EINVAL, "%s: missing target name", cmd);
+	ret = no_more(&s, cmd, err, errlen);
+	if (ret)
+		return ret;
+	if (!strcmp(cmd, "add_target"))
+		return scst_target_add(drv->name, name, err, errlen);
+	return scst_target_del(drv->name, name, err, errlen);
+}
+
+static int mgmt_handler(const struct scst_dev_handler *h, char *s, char *err, size_t errlen)
+{
+	char *cmd = word(&s), *name;
+
+	if (!cmd)
+		return fail(err, errlen, -EINVAL, "empty command");
+	if (strcmp(cmd, "add_device") && strcmp(cmd, "del_device"))
+		return fail(err, errlen, -EINVAL, "unknown command '%s' (add_device, del_device)",
+			    cmd);
+	name = word(&s);
+	if (!name)
+		return fail(err, errlen, -EINVAL, "%s: missing device name", cmd);
+	if (!strcmp(cmd, "add_device"))
+		return scst_device_add(h->name, name, rest(&s), err, errlen);
+	int ret = no_more(&s, cmd, err, errlen);
+
+	if (ret)
+		return ret;
+	struct scst_device *d = scst_device_find(name);
+
+	if (!d)
+		return fail(err, errlen, -ENOENT, "no device %s", name);
+	if (d->handler != h)
+		return fail(err, errlen, -EINVAL, "device %s belongs to handler %s", name,
+			    d->handler->name);
+	return scst_device_del(name, err, errlen);
+}
+
+static int run_mgmt(const struct node *n, const char *command, char *err, size_t errlen)
+{
+	char *copy = strdup(command), *s;
+	char group[sizeof(((struct scst_acg *)0)->name)];
+	const char *gname = NULL;
+	int ret;
+
+	if (!copy)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	s = copy;
+	s[strcspn(s, "\r\n")] = 0;
+	if (n->acg && n->acg != &n->tgt->dflt) {
+		snprintf(group, sizeof(group), "%s", n->acg->name);
+		gname = group;
+	}
+	switch (n->dir) {
+	case N_HANDLER:
+		ret = mgmt_handler(n->h, s, err, errlen);
+		break;
+	case N_DRIVER:
+		ret = mgmt_driver(n->drv, s, err, errlen);
+		break;
+	case N_LUNS:
+		ret = mgmt_luns(n->tgt, gname, s, err, errlen);
+		break;
+	case N_GROUPS:
+		ret = mgmt_groups(n->tgt, s, err, errlen);
+		break;
+	case N_INITS:
+		ret = mgmt_inits(n->tgt, gname, s, err, errlen);
+		break;
+	default:
+		ret = fail(err, errlen, -EINVAL, "no mgmt here");
+	}
+	free(copy);
+	return ret;
+}
+
+/* A name no running target has, for validating one attribute through the conf layer. */
+static void scratch_target_name(char *buf, size_t len)
+{
+	for (unsigned i = 0;; i++) {
+		snprintf(buf, len, "~attr-check-%u", i);
+		if (!scst_target_find(NULL, buf))
+			return;
+	}
+}
+
+/*
+ * Check "name value" for a target of driver drv with the same rules as a
+ * configuration file (conf_load.c's table), by validating a one-target tree.
+ * IncomingUser1..15 are checked as IncomingUser.
+ */
+static int check_target_attr(const char *drv, const char *name, const char *value, char *err,
+			     size_t errlen)
+{
+	struct scst_conf *c = scst_conf_new("set");
+	struct scst_conf_driver *d;
+	struct scst_conf_target *t;
+	struct scst_conf_attr *a;
+	char tname[64], key[SCST_MAX_NAME], reason[512];
+	size_t klen;
+	int ret;
+
+	if (!c)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	snprintf(key, sizeof(key), "%s", name);
+	klen = strlen(key);
+	while (klen && key[klen - 1] >= '0' && key[klen - 1] <= '9')
+		klen--;
+	if (klen == strlen("IncomingUser") && !strncmp(key, "IncomingUser", klen) &&
+	    strlen(key) - klen <= 2)
+		key[klen] = 0;
+	scratch_target_name(tname, sizeof(tname));
+	d = scst_conf_alloc(c, sizeof(*d));
+	t = scst_conf_alloc(c, sizeof(*t));
+	a = scst_conf_alloc(c, sizeof(*a));
+	if (!d || !t || !a) {
+		scst_conf_free(c);
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	d->pos = t->pos = a->pos = (struct scst_conf_pos){ c->file, 1 };
+	d->name = scst_conf_strdup(c, drv, (size_t)-1);
+	t->name = scst_conf_strdup(c, tname, (size_t)-1);
+	a->key = scst_conf_strdup(c, key, (size_t)-1);
+	a->value = scst_conf_strdup(c, value, (size_t)-1);
+	if (!d->name || !t->name || !a->key || !a->value) {
+		scst_conf_free(c);
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	t->attrs = a;
+	d->targets = t;
+	c->drivers = d;
+	ret = scst_conf_validate(c, reason, sizeof(reason));
+	scst_conf_free(c);
+	if (ret) {
+		/* Drop the "set:1: " prefix: the message is about the value. */
+		const char *m = strstr(reason, ": ");
+
+		return fail(err, errlen, ret, "%s", m ? m + 2 : reason);
+	}
+	return 0;
+}
+
+static int set_target(struct scst_target *tgt, const char *name, const char *value, char *err,
+		      size_t errlen)
+{
+	bool b;
+
+	if (!strcmp(name, "enabled")) {
+		if (!parse_bool(value, &b))
+			return fail(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
+				    value);
+		return scst_target_set_enabled(tgt, b);
+	}
+	if (!strcmp(name, "rel_tgt_id")) {
+		uint64_t id;
+		bool used = false;
+
+		if (!parse_u64(value, &id) || !id || id > 65535)
+			return fail(err, errlen, -EINVAL,
+				    "rel_tgt_id must be a number in 1..65535, not '%s'", value);
+		pthread_mutex_lock(&scst_mgmt_lock);
+		for (struct scst_target *t = scst_target_first(); t; t = t->next)
+			if (t != tgt && t->rel_tgt_id == id)
+				used = true;
+		pthread_mutex_unlock(&scst_mgmt_lock);
+		if (used)
+			return fail(err, errlen, -EEXIST, "rel_tgt_id %" PRIu64
+				    " is used by another target", id);
+		scst_target_set_rel_id(tgt, (uint16_t)id);
+		return 0;
+	}
+	/* An empty value removes the attribute (no CHAP account). */
+	if (!*value)
+		return scst_target_set_attr(tgt, name, NULL, err, errlen);
+	int ret = check_target_attr(tgt->tmpl->name, name, value, err, errlen);
+
+	return ret ? ret : scst_target_set_attr(tgt, name, value, err, errlen);
+}
+
+int scst_tree_set(const char *path, const char *value, char *err, size_t errlen)
+{
+	struct node n;
+	int ret;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	ret = resolve(path, &n, err, errlen);
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	if (ret)
+		return ret;
+	if (n.kind == N_MGMT)
+		return run_mgmt(&n, value, err, errlen);
+	if (n.kind != N_ATTR)
+		return fail(err, errlen, -EISDIR, "%s: is a directory", path);
+	switch (n.dir) {
+	case N_DEVICE:
+		if (!strcmp(n.attr, "handler"))
+			return fail(err, errlen, -EPERM,
+				    "handler is fixed; del_device and add_device to change it");
+		return scst_device_set_attr(n.dev, n.attr, value, err, errlen);
+	case N_TARGET:
+		return set_target(n.tgt, n.attr, value, err, errlen);
+	case N_LUN:
+		return fail(err, errlen, -EPERM,
+			    "%s of a LUN is read-only; use 'replace DEVICE LUN [read_only=1]' "
+			    "in luns/mgmt",
+			    n.attr);
+	case N_INITS:
+		return fail(err, errlen, -EPERM, "initiators change through initiators/mgmt");
+	case N_SESSION:
+	case N_SGV:
+	case N_HANDLER:
+		return fail(err, errlen, -EPERM, "%s is read-only", n.attr);
+	default:
+		return fail(err, errlen, -EPERM, "read-only");
+	}
+}
+
+int scst_tree_mgmt(const char *path, const char *cmd, char *err, size_t errlen)
+{
+	struct node n, m;
+	int ret;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	ret = resolve(path, &n, err, errlen);
+	if (!ret && n.kind != N_MGMT) {
+		if (lookup(&n, "mgmt", &m) || m.kind != N_MGMT)
+			ret = fail(err, errlen, -EINVAL, "%s: no mgmt entry here", path);
+		else
+			n = m;
+	}
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return ret ? ret : run_mgmt(&n, cmd, err, errlen);
+}

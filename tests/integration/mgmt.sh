@@ -1,0 +1,132 @@
+#!/bin/bash
+# Managing a running scstd through its control socket with scstadm: the object
+# tree (ls/get/set/mgmt), LUNs added while an initiator is logged in,
+# per-initiator LUN masking with a read-only LUN, save -> apply as a no-op, and
+# a bad file rejected with FILE:LINE and no change.
+. "$(dirname "$0")/lib.sh"
+
+T=iqn.2026-11.org.scst:mgmt
+A_INI=iqn.2026-11.org.test:host-a
+B_INI=iqn.2026-11.org.test:host-b
+SCSTADM=$BUILD/scstadm
+CTL=$TMPD/ctl.sock
+adm() { "$SCSTADM" -s "$CTL" "$@"; }
+TP=targets/iscsi/$T
+
+cat >"$TMPD/scst.conf" <<EOF
+HANDLER vdisk_nullio {
+	DEVICE null0 {
+		size 1048576
+	}
+}
+TARGET_DRIVER iscsi {
+	TARGET $T {
+		LUN 0 null0
+		enabled 1
+	}
+}
+EOF
+start_scstd "$TMPD/scst.conf" --control "$CTL" || { not_ok "scstd starts with --control"; exit 1; }
+ok "scstd starts with --control"
+[ "$(stat -c %a "$CTL")" = 600 ] && ok "control socket has mode 0600" || not_ok "control socket has mode 0600"
+
+# ---- tree ----
+out=$(adm ls)
+[ "$out" = "$(printf 'handlers/\ndevices/\ntargets/\nsgv/')" ] && ok "ls / lists handlers devices targets sgv" || { not_ok "ls /"; echo "$out" | sed 's/^/# /'; }
+[ "$(adm get devices/null0/size)" = 1048576 ] && ok "get devices/null0/size" || not_ok "get devices/null0/size"
+[ "$(adm get devices/null0/handler)" = vdisk_nullio ] && ok "get devices/null0/handler" || not_ok "get devices/null0/handler"
+[ "$(adm get handlers/vdisk_nullio/type)" = "0 - Direct-access device (e.g., magnetic disk)" ] && ok "get handlers/vdisk_nullio/type" || not_ok "get handlers/vdisk_nullio/type"
+check "set devices/null0/t10_dev_id" adm set devices/null0/t10_dev_id mgmt-id
+[ "$(adm get devices/null0/t10_dev_id)" = mgmt-id ] && ok "t10_dev_id reads back" || not_ok "t10_dev_id reads back"
+if err=$(adm set devices/null0/size 5 2>&1); then not_ok "set size refused"; else
+	[[ $err == *"cannot change while the device exists"* ]] && ok "set size refused with a reason" || { not_ok "set size reason"; echo "# $err"; }; fi
+if err=$(adm get devices/nosuch/size 2>&1); then not_ok "get of a missing path fails"; else ok "get of a missing path fails: $err"; fi
+adm --json ls devices/null0 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(e["name"]=="size" and e["value"]=="1048576" for e in d)' \
+	&& ok "ls --json is JSON with values" || not_ok "ls --json is JSON with values"
+adm ls sgv | grep -q '^hits = ' && ok "sgv counters listed" || not_ok "sgv counters listed"
+
+# ---- a device and a LUN added while an initiator is logged in ----
+qemu-io --image-opts "driver=iscsi,transport=tcp,portal=127.0.0.1:$PORT,target=$T,lun=0,initiator-name=$A_INI" \
+	-c 'sleep 4000' -c 'read 0 512' >"$TMPD/qemu-bg.log" 2>&1 &
+QPID=$!
+EXTRA_PIDS="$EXTRA_PIDS $QPID"
+for _ in $(seq 1 50); do adm sessions | grep -q "$A_INI" && break; sleep 0.1; done
+adm sessions | grep -q "$A_INI" && ok "sessions lists the logged-in initiator" || not_ok "sessions lists the logged-in initiator"
+adm --json sessions | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["initiator_name"]=="'$A_INI'"' \
+	&& ok "sessions --json" || not_ok "sessions --json"
+adm ls "$TP/sessions" | grep -q "^$A_INI/" && ok "ls target sessions/" || not_ok "ls target sessions/"
+check "add_device live" adm mgmt handlers/vdisk_nullio 'add_device live0 size=2097152'
+check "add LUN 1 live" adm mgmt "$TP/luns" 'add live0 1'
+out=$(iscsi-ls -s "iscsi://127.0.0.1:$PORT" 2>&1)
+[[ $out == *"Lun:1 "*"(Size:1M)"* || $out == *"Lun:1    Type:DIRECT_ACCESS (Size:2M)"* || $out == *"Lun:1 "* ]] && ok "iscsi-ls -s sees the new LUN 1" || { not_ok "iscsi-ls -s sees the new LUN 1"; echo "$out" | sed 's/^/# /'; }
+wait "$QPID" && ok "the connected initiator keeps working across the change" || { not_ok "connected initiator keeps working"; sed 's/^/# /' "$TMPD/qemu-bg.log"; }
+
+# ---- per-initiator masking ----
+check "create group A" adm mgmt "$TP/ini_groups" 'create grpA'
+check "create group B" adm mgmt "$TP/ini_groups" 'create grpB'
+check "initiator A" adm mgmt "$TP/ini_groups/grpA/initiators" "add $A_INI"
+check "initiator B" adm mgmt "$TP/ini_groups/grpB/initiators" "add $B_INI"
+check "add_device X" adm mgmt handlers/vdisk_fileio "add_device devX filename=$TMPD/x.img;size=4194304"
+check "add_device Y" adm mgmt handlers/vdisk_fileio "add_device devY filename=$TMPD/y.img;size=8388608"
+check "A: LUN 0 X" adm mgmt "$TP/ini_groups/grpA/luns" 'add devX 0'
+check "A: LUN 1 Y" adm mgmt "$TP/ini_groups/grpA/luns" 'add devY 1'
+check "B: LUN 0 Y read-only" adm mgmt "$TP/ini_groups/grpB/luns" 'add devY 0 read_only=1'
+if err=$(adm mgmt "$TP/ini_groups/grpB/luns" 'add devY 0' 2>&1); then not_ok "duplicate LUN refused"; else
+	[[ $err == *"already exists"* ]] && ok "duplicate LUN refused: $err" || not_ok "duplicate LUN reason: $err"; fi
+outA=$(iscsi-ls -s -i "$A_INI" "iscsi://127.0.0.1:$PORT" 2>&1)
+outB=$(iscsi-ls -s -i "$B_INI" "iscsi://127.0.0.1:$PORT" 2>&1)
+# iscsi-ls prints the size rounded down to the MiB below the last block: 4 MiB shows as 3M.
+[[ $outA == *"Lun:0"*"(Size:3M)"* && $outA == *"Lun:1"*"(Size:7M)"* ]] && ok "initiator A sees X and Y" || { not_ok "initiator A sees X and Y"; echo "$outA" | sed 's/^/# /'; }
+[[ $outB == *"Lun:0"*"(Size:7M)"* && $outB != *"Lun:1"* ]] && ok "initiator B sees only Y" || { not_ok "initiator B sees only Y"; echo "$outB" | sed 's/^/# /'; }
+qio() { qemu-io ${4:-} --image-opts "driver=iscsi,transport=tcp,portal=127.0.0.1:$PORT,target=$T,lun=$2,initiator-name=$1" -c "$3"; }
+qio "$A_INI" 1 'write -P 0x5a 0 4096' >"$TMPD/qa.log" 2>&1 && ! grep -qi error "$TMPD/qa.log" \
+	&& ok "initiator A writes Y" || { not_ok "initiator A writes Y"; sed 's/^/# /' "$TMPD/qa.log"; }
+qio "$B_INI" 0 'read -P 0x5a 0 4096' -r >"$TMPD/qb.log" 2>&1 && ! grep -qi "error\|fail" "$TMPD/qb.log" \
+	&& ok "initiator B reads what A wrote" || { not_ok "initiator B reads Y"; sed 's/^/# /' "$TMPD/qb.log"; }
+qio "$B_INI" 0 'write -P 0x11 0 4096' >"$TMPD/qbw.log" 2>&1
+# qemu sees the write-protect bit (MODE SENSE) and refuses to open the LUN for writing.
+if grep -qi "error\|fail\|read-only\|protected" "$TMPD/qbw.log" && [ "$(od -An -tx1 -N1 "$TMPD/y.img" | tr -d ' ')" = 5a ]; then
+	ok "a write from initiator B fails (read-only LUN)"; else not_ok "a write from initiator B fails"; sed 's/^/# /' "$TMPD/qbw.log"; fi
+check "replace B's LUN 0 with X" adm mgmt "$TP/ini_groups/grpB/luns" 'replace devX 0 read_only=1'
+[ "$(adm get "$TP/ini_groups/grpB/luns/0/device")" = devX ] && ok "replace took effect" || not_ok "replace took effect"
+
+# ---- save -> apply is a no-op ----
+adm ls -R >"$TMPD/before.txt"
+check "save FILE" adm save "$TMPD/saved.conf"
+grep -q "GROUP grpB" "$TMPD/saved.conf" && ok "saved file has the groups" || not_ok "saved file has the groups"
+check "check of the saved file" adm check "$TMPD/saved.conf"
+check "apply of the saved file" adm apply "$TMPD/saved.conf"
+adm ls -R >"$TMPD/after.txt"
+grep -v '/sessions/' "$TMPD/before.txt" >"$TMPD/b2"; grep -v '/sessions/' "$TMPD/after.txt" >"$TMPD/a2"
+diff "$TMPD/b2" "$TMPD/a2" >"$TMPD/diff.txt" && ok "apply of the saved file changes nothing (ls -R)" || { not_ok "apply of saved is a no-op"; sed 's/^/# /' "$TMPD/diff.txt" | head -20; }
+
+# ---- apply a change: Y leaves A, group B goes ----
+sed -e '/GROUP grpB {/,/^\t\t}/d' -e '/LUN 1 devY/d' "$TMPD/saved.conf" >"$TMPD/changed.conf"
+check "apply of a changed file" adm apply "$TMPD/changed.conf"
+adm ls "$TP/ini_groups" | grep -q '^grpB/' && not_ok "group B removed" || ok "group B removed"
+adm ls "$TP/ini_groups/grpA/luns" | grep -q '^1/' && not_ok "A's LUN 1 removed" || ok "A's LUN 1 removed"
+
+# ---- a bad file is rejected with file:line, nothing changes ----
+adm ls -R | grep -v '/sessions/' >"$TMPD/b3"
+sed 's/^\(\t\tLUN 0 null0\)$/\1\n\t\tcolour blue/' "$TMPD/changed.conf" >"$TMPD/bad.conf"
+line=$(grep -n 'colour blue' "$TMPD/bad.conf" | cut -d: -f1)
+if err=$(adm apply "$TMPD/bad.conf" 2>&1); then not_ok "bad file rejected"; else
+	[[ $err == *"$TMPD/bad.conf:$line: unknown target attribute 'colour'"* ]] && ok "bad file rejected with file:line" || { not_ok "bad file message"; echo "# $err"; }; fi
+adm check "$TMPD/bad.conf" >/dev/null 2>&1 && not_ok "check rejects the bad file" || ok "check rejects the bad file"
+adm ls -R | grep -v '/sessions/' >"$TMPD/a3"
+diff -q "$TMPD/b3" "$TMPD/a3" >/dev/null && ok "a rejected apply changes nothing" || not_ok "a rejected apply changes nothing"
+
+# ---- protocol limits ----
+python3 - "$CTL" <<'EOF' && ok "a request over 1 MiB is refused" || not_ok "a request over 1 MiB is refused"
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"apply 2000000\n")
+r = s.recv(4096)
+sys.exit(0 if r.startswith(b"ERR request too large") else 1)
+EOF
+printf 'bogus 0\n' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); sys.exit(0 if s.recv(100).startswith(b"ERR unknown request") else 1)' "$CTL" \
+	&& ok "unknown request answered with ERR" || not_ok "unknown request answered with ERR"
+
+stop_scstd && ok "SIGTERM stops scstd with status 0" || not_ok "SIGTERM stops scstd with status 0"
+[ ! -e "$CTL" ] && ok "control socket removed at exit" || not_ok "control socket removed at exit"
+check_sanitizers
