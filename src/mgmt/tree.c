@@ -872,7 +872,7 @@ static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *
 	 * has no call that swaps one entry in a single publication yet.
 	 */
 	char old_dev[64];
-	bool old_ro, had;
+	bool old_ro = false, had;
 
 	pthread_mutex_lock(&scst_mgmt_lock);
 	struct scst_acg *g = scst_acg_find(tgt, group);

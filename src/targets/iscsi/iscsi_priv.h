@@ -367,6 +367,7 @@ void iscsi_conn_drop_cmds(struct iscsi_conn *c);
 struct iscsi_cmd *iscsi_itt_find(struct iscsi_conn *c, uint32_t itt);
 void iscsi_itt_unhash(struct iscsi_conn *c, struct iscsi_cmd *ic);
 bool iscsi_abort_queued(struct iscsi_conn *c, uint32_t itt);
+void iscsi_cmdsn_consume(struct iscsi_conn *c, uint32_t sn);
 void iscsi_rdy_to_xfer(struct scst_cmd *cmd);
 void iscsi_xmit_response(struct scst_cmd *cmd);
 void iscsi_on_free_cmd(struct scst_cmd *cmd);

@@ -116,6 +116,27 @@ bool iscsi_cmdsn_accept(struct iscsi_conn *c, const uint8_t *bhs, bool *in_order
 	return true;
 }
 
+/*
+ * RFC 7143 11.6.1 (b): ABORT TASK named a task not yet received whose RefCmdSN
+ * lies in the window: that CmdSN counts as received, so ExpCmdSN moves past
+ * it and the command, should it still come, is dropped as a duplicate.
+ */
+void iscsi_cmdsn_consume(struct iscsi_conn *c, uint32_t sn)
+{
+	if (c->closing || !c->pending ||
+	    !iscsi_sn_in_window(sn, c->exp_cmdsn, iscsi_conn_max_cmdsn(c)))
+		return;
+	if (sn == c->exp_cmdsn) {
+		c->exp_cmdsn++;
+		iscsi_cmdsn_advance(c);
+		return;
+	}
+	if (c->pending[sn % c->window])
+		return; /* it arrived meanwhile and waits for its turn */
+	c->pending[sn % c->window] = &slot_consumed;
+	c->pending_count++;
+}
+
 /* ABORT TASK of a command still waiting for its CmdSN: it never reaches the core. */
 bool iscsi_abort_queued(struct iscsi_conn *c, uint32_t itt)
 {

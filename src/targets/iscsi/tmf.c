@@ -18,6 +18,7 @@ struct iscsi_tmf {
 	struct iscsi_conn *conn;
 	uint32_t itt;
 	bool ref_not_received; /* ABORT TASK: RefCmdSN still inside the CmdSN window */
+	uint32_t ref_cmdsn;
 };
 
 static void send_tmf_rsp(struct iscsi_conn *c, uint32_t itt, uint8_t rsp, bool close)
@@ -126,6 +127,7 @@ void iscsi_rx_tmf(struct iscsi_conn *c)
 
 		t->ref_not_received = iscsi_sn_in_window(ref, c->exp_cmdsn, c->max_cmdsn) &&
 				      iscsi_sn_lt(ref, sn);
+		t->ref_cmdsn = ref;
 	}
 	c->tmf_pending++;
 	scst_rx_mgmt_fn(&t->m);
@@ -140,8 +142,11 @@ void iscsi_task_mgmt_done(struct scst_mgmt_cmd *m)
 	/* RFC 7143 11.6.1 (b): an unknown task not yet received counts as aborted;
 	 * (c): one outside the window (already done) does not exist. */
 	if (m->fn == SCST_TMF_ABORT_TASK && m->response == SCST_TMF_RESP_TASK_DOES_NOT_EXIST &&
-	    t->ref_not_received)
+	    t->ref_not_received) {
 		m->response = SCST_TMF_RESP_COMPLETE;
+		/* "...must consider the CmdSN as received": no hole stalls the window. */
+		iscsi_cmdsn_consume(c, t->ref_cmdsn);
+	}
 	/* TARGET COLD RESET: the connection closes after the response (RFC 7143 11.5.1). */
 	send_tmf_rsp(c, t->itt, map_response(m->response), m->fn == SCST_TMF_TARGET_COLD_RESET);
 	free(t);
