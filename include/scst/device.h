@@ -133,6 +133,9 @@ struct scst_device {
 	atomic_int refcount; /* LUN table entries + live tgt_devs */
 	struct scst_tgt_dev *tgt_devs; /* list of nexuses using this device, under lock */
 	unsigned export_count; /* LUN entries naming this device, management thread */
+	/* SPC-2 reservation holder: the I_T_L nexus (tgt_dev) or NULL. Changed under
+	 * lock; read without it in the pre-exec check. */
+	_Atomic(struct scst_tgt_dev *) res_holder;
 	struct scst_device *next; /* registry list, management */
 };
 

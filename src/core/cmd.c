@@ -271,6 +271,12 @@ static void pre_exec(struct scst_cmd *cmd)
 		cmd_xmit(cmd);
 		return;
 	}
+	/* SPC-2 5.5.1: another nexus's reservation blocks all but a few commands. */
+	if (unlikely(scst_res_conflict(cmd))) {
+		scst_cmd_set_error(cmd, SCST_SENSE_RESERVATION_CONFLICT, NULL);
+		cmd_xmit(cmd);
+		return;
+	}
 	if ((cmd->op->flags & SCST_OPF_WRITE_MEDIUM) && is_write_protected(cmd)) {
 		scst_cmd_set_error(cmd, SCST_SENSE_WRITE_PROTECTED, NULL);
 		cmd_xmit(cmd);

@@ -173,6 +173,14 @@ void scst_spc_report_supported_tmfs(struct scst_cmd *cmd);
 void scst_spc_start_stop_unit(struct scst_cmd *cmd);
 void scst_spc_prevent_allow(struct scst_cmd *cmd);
 void scst_spc_log_sense(struct scst_cmd *cmd);
+void scst_spc_reserve(struct scst_cmd *cmd);
+void scst_spc_release(struct scst_cmd *cmd);
+/* SPC-2 reservations (reserve.c). */
+bool scst_res_conflict(const struct scst_cmd *cmd);
+/* Drop the reservation if td holds it (release, reset, nexus loss). */
+void scst_res_drop(struct scst_device *dev, struct scst_tgt_dev *td);
+/* Drop it whoever holds it (LUN reset, target reset). */
+void scst_res_clear(struct scst_device *dev);
 void scst_sbc_read_capacity10(struct scst_cmd *cmd);
 void scst_sbc_read_capacity16(struct scst_cmd *cmd);
 void scst_sbc_read(struct scst_cmd *cmd);

@@ -155,13 +155,13 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{
 		.opcode = 0x16, .sa = SCST_NO_SA, .name = "RESERVE(6)", .cdb_len = 6,
 		.dir = SCST_DATA_NONE, .len_kind = SCST_LEN_NONE, .dev_types = T_SPC,
-		.ord = SCST_ORD_BARRIER,
+		.ord = SCST_ORD_BARRIER, .exec = scst_spc_reserve,
 	},
 	/* SPC-2 */
 	{
 		.opcode = 0x17, .sa = SCST_NO_SA, .name = "RELEASE(6)", .cdb_len = 6,
 		.dir = SCST_DATA_NONE, .len_kind = SCST_LEN_NONE, .dev_types = T_SPC,
-		.flags = SCST_OPF_RES_OK, .ord = SCST_ORD_BARRIER,
+		.flags = SCST_OPF_RES_OK, .ord = SCST_ORD_BARRIER, .exec = scst_spc_release,
 	},
 	/* SPC-4: DBD, PC and PAGE CODE, SUBPAGE CODE */
 	{
@@ -343,13 +343,13 @@ static const struct scst_opcode_desc opcode_table[] = {
 	{
 		.opcode = 0x56, .sa = SCST_NO_SA, .name = "RESERVE(10)", .cdb_len = 10,
 		.dir = SCST_DATA_NONE, .len_kind = SCST_LEN_NONE, .dev_types = T_SPC,
-		.ord = SCST_ORD_BARRIER,
+		.ord = SCST_ORD_BARRIER, .exec = scst_spc_reserve,
 	},
 	/* SPC-2 */
 	{
 		.opcode = 0x57, .sa = SCST_NO_SA, .name = "RELEASE(10)", .cdb_len = 10,
 		.dir = SCST_DATA_NONE, .len_kind = SCST_LEN_NONE, .dev_types = T_SPC,
-		.flags = SCST_OPF_RES_OK, .ord = SCST_ORD_BARRIER,
+		.flags = SCST_OPF_RES_OK, .ord = SCST_ORD_BARRIER, .exec = scst_spc_release,
 	},
 	/* SPC-4: LLBAA, DBD, PC and PAGE CODE, SUBPAGE CODE */
 	{

@@ -530,6 +530,58 @@ static void test_task_management(void **state)
 	scst_core_exit();
 }
 
+static uint8_t run_status(struct scst_local_session *s, uint8_t op)
+{
+	uint8_t cdb[6] = { op };
+	struct scst_local_result r;
+	uint8_t buf[96];
+
+	if (op == 0x12)
+		cdb[4] = 96;
+	assert_int_equal(scst_local_exec(s, 0, cdb, 6, op == 0x12 ? SCST_DATA_READ : SCST_DATA_NONE,
+					 buf, op == 0x12 ? 96 : 0, -1, &r), 0);
+	return r.status;
+}
+
+/* SPC-2 RESERVE/RELEASE: other nexuses get RESERVATION CONFLICT until it ends. */
+static void test_reserve_release(void **state)
+{
+	struct scst_local_session *a, *b;
+
+	(void)state;
+	setup_core();
+	assert_int_equal(scst_device_add("vdisk_nullio", "n", "size=1048576", err, sizeof(err)), 0);
+	add_target("t");
+	assert_int_equal(scst_lun_add(tgt("t"), NULL, 0, "n", false, err, sizeof(err)), 0);
+	a = scst_local_session_open("t", "iqn.test:a");
+	b = scst_local_session_open("t", "iqn.test:b");
+	clear_ua(a, 0);
+	clear_ua(b, 0);
+	assert_int_equal(run_status(a, 0x16), SCST_STATUS_GOOD); /* RESERVE(6) */
+	assert_int_equal(run_status(a, 0x16), SCST_STATUS_GOOD); /* again, by the holder */
+	assert_int_equal(run_status(a, 0x00), SCST_STATUS_GOOD);
+	assert_int_equal(run_status(b, 0x00), SCST_STATUS_RESERVATION_CONFLICT);
+	assert_int_equal(run_status(b, 0x16), SCST_STATUS_RESERVATION_CONFLICT);
+	assert_int_equal(run_status(b, 0x12), SCST_STATUS_GOOD); /* INQUIRY is allowed */
+	assert_int_equal(run_status(b, 0x17), SCST_STATUS_GOOD); /* RELEASE by another: no effect */
+	assert_int_equal(run_status(b, 0x00), SCST_STATUS_RESERVATION_CONFLICT);
+	assert_int_equal(run_status(a, 0x17), SCST_STATUS_GOOD);
+	assert_int_equal(run_status(b, 0x00), SCST_STATUS_GOOD);
+	/* A LUN reset ends it. */
+	assert_int_equal(run_status(b, 0x16), SCST_STATUS_GOOD);
+	assert_int_equal(scst_local_tmf(a, SCST_TMF_LUN_RESET, 0, 0), SCST_TMF_RESP_COMPLETE);
+	clear_ua(a, 0);
+	assert_int_equal(run_status(a, 0x00), SCST_STATUS_GOOD);
+	/* So does the holder's nexus loss. */
+	clear_ua(b, 0);
+	assert_int_equal(run_status(b, 0x16), SCST_STATUS_GOOD);
+	assert_int_equal(run_status(a, 0x00), SCST_STATUS_RESERVATION_CONFLICT);
+	scst_local_session_close(b);
+	assert_int_equal(run_status(a, 0x00), SCST_STATUS_GOOD);
+	scst_local_session_close(a);
+	scst_core_exit();
+}
+
 /* 4096 LUNs in one table: REPORT LUNS lists them all, LUN 4095 works. */
 static void test_4096_luns(void **state)
 {
@@ -570,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_fileio_fua_syncs),
 		cmocka_unit_test(test_cdb_errors),
 		cmocka_unit_test(test_task_management),
+		cmocka_unit_test(test_reserve_release),
 		cmocka_unit_test(test_4096_luns),
 	};
 

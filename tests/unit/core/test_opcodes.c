@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core_priv.h"
 #include "opcodes.h"
 
 #define ALL_CAPS (SCST_DH_CAP_FLUSH | SCST_DH_CAP_WRITE_ZEROES | SCST_DH_CAP_UNMAP | \
@@ -666,6 +667,10 @@ static void test_flags(void **state)
 	assert_true(d->flags & SCST_OPF_WRITE_MEDIUM);
 	d = scst_opcode_find(0x17, SCST_NO_SA, SCST_TYPE_DISK);
 	assert_true(d->flags & SCST_OPF_RES_OK);
+	assert_ptr_equal(d->exec, scst_spc_release);
+	/* Classified, not yet executable: PERSISTENT RESERVE IN. */
+	d = scst_opcode_find(0x5e, 0, SCST_TYPE_DISK);
+	assert_non_null(d);
 	assert_null(d->exec);
 }
 
