@@ -233,10 +233,12 @@ static void serve(int fd)
 	if (ret) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-ret));
+		char line[sizeof(err) + 8];
+
 		one_line(err);
-		snprintf(hdr, sizeof(hdr), "ERR ");
-		if (!write_full(fd, hdr, strlen(hdr)) && !write_full(fd, err, strlen(err)))
-			write_full(fd, "\n", 1);
+		/* One write: a client reading once gets the whole line. */
+		snprintf(line, sizeof(line), "ERR %s\n", err);
+		write_full(fd, line, strlen(line));
 	} else {
 		snprintf(hdr, sizeof(hdr), "OK %zu\n", out.len);
 		if (!write_full(fd, hdr, strlen(hdr)) && out.len)

@@ -121,10 +121,10 @@ python3 - "$CTL" <<'EOF' && ok "a request over 1 MiB is refused" || not_ok "a re
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"apply 2000000\n")
-r = s.recv(4096)
+r = b"".join(iter(lambda: s.recv(4096), b""))
 sys.exit(0 if r.startswith(b"ERR request too large") else 1)
 EOF
-printf 'bogus 0\n' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); sys.exit(0 if s.recv(100).startswith(b"ERR unknown request") else 1)' "$CTL" \
+printf 'bogus 0\n' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); r=b"".join(iter(lambda: s.recv(100), b"")); sys.exit(0 if r.startswith(b"ERR unknown request") else 1)' "$CTL" \
 	&& ok "unknown request answered with ERR" || not_ok "unknown request answered with ERR"
 
 stop_scstd && ok "SIGTERM stops scstd with status 0" || not_ok "SIGTERM stops scstd with status 0"
