@@ -163,6 +163,10 @@ const struct scst_conf_target *scst_conf_target_find(const struct scst_conf_driv
  * values, LUNs naming defined devices, no name that already exists.
  * Returns 0 or -EINVAL with "FILE:LINE: message" in err.
  */
+/* Write "FILE:LINE: message" for pos into err; returns -EINVAL. */
+int scst_conf_err(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen);
 
 /*

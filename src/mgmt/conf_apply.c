@@ -51,24 +51,6 @@ static const char *const runtime_attrs[] = {
 	"t10_dev_id", "usn", "rotational", "t10_vendor_id", "prod_id", "prod_rev_lvl",
 };
 
-static int perr(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int perr(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !errlen)
-		return -EINVAL;
-	n = snprintf(err, errlen, "%s:%u: ", pos->file, pos->line);
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool is_runtime(const char *name)
 {
@@ -227,7 +209,7 @@ static int check_kept_device(struct ctx *x, const struct scst_conf_handler *ch,
 	char cur[4096];
 
 	if (strcmp(rd->handler->name, ch->name))
-		return perr(x->err, x->errlen, &d->pos,
+		return scst_conf_err(x->err, x->errlen, &d->pos,
 			    "device '%s' runs with handler %s; remove it (apply a file without "
 			    "it) before adding it with %s",
 			    d->name, rd->handler->name, ch->name);
@@ -236,7 +218,7 @@ static int check_kept_device(struct ctx *x, const struct scst_conf_handler *ch,
 			continue; /* a handler attribute the core does not report */
 		if (value_equal(a->key, a->value, cur) || is_runtime(a->key))
 			continue;
-		return perr(x->err, x->errlen, &a->pos,
+		return scst_conf_err(x->err, x->errlen, &a->pos,
 			    "'%s' of device '%s' is '%s' and cannot change while the device "
 			    "exists; remove the device first",
 			    a->key, d->name, cur);
@@ -247,7 +229,7 @@ static int check_kept_device(struct ctx *x, const struct scst_conf_handler *ch,
 	for (const struct scst_conf_attr *a = hd ? hd->attrs : NULL; a; a = a->next) {
 		if (is_runtime(a->key) || scst_conf_attr_find(d->attrs, a->key))
 			continue;
-		return perr(x->err, x->errlen, &d->pos,
+		return scst_conf_err(x->err, x->errlen, &d->pos,
 			    "'%s' of device '%s' is '%s' and the file leaves it out; it cannot "
 			    "change while the device exists",
 			    a->key, d->name, a->value);
@@ -324,7 +306,7 @@ static int copy_drivers(struct ctx *x, struct scst_conf *v)
 				return -ENOMEM;
 			if (rt) {
 				if (strcmp(rt->tmpl->name, cd->name))
-					return perr(x->err, x->errlen, &t->pos,
+					return scst_conf_err(x->err, x->errlen, &t->pos,
 						    "target '%s' runs under driver %s", t->name,
 						    rt->tmpl->name);
 				nt->name = scratch_name(x, v);
@@ -353,7 +335,7 @@ static int check_rel_ids(struct ctx *x)
 			id = strtoull(a->value, &end, 0);
 			if (a->value[0] < '0' || a->value[0] > '9' || errno || *end || !id ||
 			    id > 65535)
-				return perr(x->err, x->errlen, &a->pos,
+				return scst_conf_err(x->err, x->errlen, &a->pos,
 					    "'rel_tgt_id' must be a number in 1..65535, not '%s'",
 					    a->value);
 			for (const struct scst_conf_driver *d2 = x->want->drivers; d2;
@@ -365,7 +347,7 @@ static int check_rel_ids(struct ctx *x)
 
 					if (o != t && b && strtoull(b->value, NULL, 0) == id &&
 					    b->pos.line < a->pos.line)
-						return perr(x->err, x->errlen, &a->pos,
+						return scst_conf_err(x->err, x->errlen, &a->pos,
 							    "rel_tgt_id %llu is also used by "
 							    "target '%s' (line %u)",
 							    id, o->name, o->pos.line);
@@ -380,7 +362,7 @@ static int check_lun_devices(struct ctx *x, const struct scst_conf_lun *l)
 {
 	for (; l; l = l->next)
 		if (!scst_conf_device_find(x->want, l->device))
-			return perr(x->err, x->errlen, &l->pos,
+			return scst_conf_err(x->err, x->errlen, &l->pos,
 				    "LUN %" PRIu64 ": device '%s' is not in the file", l->lun,
 				    l->device);
 	return 0;
@@ -398,7 +380,7 @@ static int check_sessions(struct ctx *x)
 
 		if (!wt) {
 			if (t->sessions)
-				ret = perr(x->err, x->errlen, &top,
+				ret = scst_conf_err(x->err, x->errlen, &top,
 					   "target '%s' is not in the file but has sessions; "
 					   "disable it and let them log out first",
 					   t->name);
@@ -406,7 +388,7 @@ static int check_sessions(struct ctx *x)
 		}
 		for (struct scst_session *s = t->sessions; s && !ret; s = s->next)
 			if (s->acg != &t->dflt && !group_find(wt, s->acg->name))
-				ret = perr(x->err, x->errlen, &wt->pos,
+				ret = scst_conf_err(x->err, x->errlen, &wt->pos,
 					   "group '%s' of target '%s' is not in the file but "
 					   "has sessions (%s)",
 					   s->acg->name, t->name, s->initiator_name);
@@ -474,7 +456,7 @@ int scst_conf_apply_check(const struct scst_conf *want, char *err, size_t errlen
 /* A core call failed at pos: its one-line reason, with where the apply stopped. */
 static int core_fail(struct ctx *x, const struct scst_conf_pos *pos, int ret, const char *why)
 {
-	perr(x->err, x->errlen, pos, "%s (apply stopped part way; the running state is between "
+	scst_conf_err(x->err, x->errlen, pos, "%s (apply stopped part way; the running state is between "
 				     "the old and the new configuration)",
 	     why);
 	return ret;
@@ -511,14 +493,14 @@ static int add_devices(struct ctx *x)
 				continue;
 			attrs = device_attr_string(d);
 			if (!attrs) {
-				ret = perr(x->err, x->errlen, &d->pos, "out of memory");
+				ret = scst_conf_err(x->err, x->errlen, &d->pos, "out of memory");
 				break;
 			}
 			reason[0] = 0;
 			ret = scst_device_add(h->name, d->name, attrs, reason, sizeof(reason));
 			free(attrs);
 			if (ret)
-				perr(x->err, x->errlen, &d->pos, "%s", reason);
+				scst_conf_err(x->err, x->errlen, &d->pos, "%s", reason);
 		}
 	}
 	if (!ret)

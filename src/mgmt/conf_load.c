@@ -97,10 +97,7 @@ static const struct attr_spec lun_attrs[] = {
 /* CHAP accounts per target the iSCSI driver looks up (IncomingUser, IncomingUser1..15). */
 #define MAX_INCOMING_USERS 16u
 
-static int cerr(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int cerr(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
+int scst_conf_err(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -174,33 +171,33 @@ static int check_value(const struct attr_spec *s, const struct scst_conf_attr *a
 	switch (s->type) {
 	case V_BOOL:
 		if (strcmp(v, "0") && strcmp(v, "1"))
-			return cerr(err, errlen, &a->pos, "'%s' must be 0 or 1, not '%s'", a->key,
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must be 0 or 1, not '%s'", a->key,
 				    v);
 		break;
 	case V_UINT:
 		if (parse_uint(v, &n) || n < s->min || n > s->max)
-			return cerr(err, errlen, &a->pos,
+			return scst_conf_err(err, errlen, &a->pos,
 				    "'%s' must be a number in %" PRIu64 "..%" PRIu64 ", not '%s'",
 				    a->key, s->min, s->max, v);
 		break;
 	case V_STR:
 		if (strlen(v) < s->min || (s->max && strlen(v) > s->max))
-			return cerr(err, errlen, &a->pos, "'%s' must be %" PRIu64 "..%" PRIu64
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must be %" PRIu64 "..%" PRIu64
 				    " characters long", a->key, s->min, s->max);
 		break;
 	case V_BLOCKSIZE:
 		if (strcmp(v, "512") && strcmp(v, "4096"))
-			return cerr(err, errlen, &a->pos, "'%s' must be 512 or 4096, not '%s'",
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must be 512 or 4096, not '%s'",
 				    a->key, v);
 		break;
 	case V_YESNO:
 		if (strcmp(v, "Yes") && strcmp(v, "No"))
-			return cerr(err, errlen, &a->pos, "'%s' must be Yes or No, not '%s'",
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must be Yes or No, not '%s'",
 				    a->key, v);
 		break;
 	case V_DIGEST:
 		if (!valid_digest(v))
-			return cerr(err, errlen, &a->pos,
+			return scst_conf_err(err, errlen, &a->pos,
 				    "'%s' must be None, CRC32C or a comma list of them, not '%s'",
 				    a->key, v);
 		break;
@@ -208,7 +205,7 @@ static int check_value(const struct attr_spec *s, const struct scst_conf_attr *a
 		const char *sp = strchr(v, ' ');
 
 		if (!sp || sp == v || !sp[1] || strchr(sp + 1, ' '))
-			return cerr(err, errlen, &a->pos, "'%s' must be \"name secret\"", a->key);
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must be \"name secret\"", a->key);
 		break;
 	}
 	}
@@ -224,7 +221,7 @@ static int check_attrs(const struct scst_conf_attr *list, const struct attr_spec
 		int ret;
 
 		if (!s || (s->driver && (!driver || strcmp(s->driver, driver))))
-			return cerr(err, errlen, &a->pos, "unknown %s attribute '%s'", what,
+			return scst_conf_err(err, errlen, &a->pos, "unknown %s attribute '%s'", what,
 				    a->key);
 		ret = check_value(s, a, err, errlen);
 		if (ret)
@@ -239,9 +236,9 @@ static int check_device(const struct scst_conf_handler *ch, const struct scst_de
 	char what[96];
 
 	if (!valid_name(d->name, DEV_NAME_MAX))
-		return cerr(err, errlen, &d->pos, "invalid device name '%s'", d->name);
+		return scst_conf_err(err, errlen, &d->pos, "invalid device name '%s'", d->name);
 	if (scst_device_find(d->name))
-		return cerr(err, errlen, &d->pos, "device '%s' already exists", d->name);
+		return scst_conf_err(err, errlen, &d->pos, "device '%s' already exists", d->name);
 	snprintf(what, sizeof(what), "%s device", ch->name);
 	for (const struct scst_conf_attr *a = d->attrs; a; a = a->next) {
 		const struct attr_spec *s = spec_find(device_attrs, SCST_ARRAY_SIZE(device_attrs),
@@ -253,11 +250,11 @@ static int check_device(const struct scst_conf_handler *ch, const struct scst_de
 			if (!strcmp(*ha, a->key))
 				handler_attr = true;
 		if (!s && !handler_attr)
-			return cerr(err, errlen, &a->pos, "unknown %s attribute '%s'", what,
+			return scst_conf_err(err, errlen, &a->pos, "unknown %s attribute '%s'", what,
 				    a->key);
 		/* add_device takes "k=v;k=v": a ';' would split the value. */
 		if (strchr(a->value, ';'))
-			return cerr(err, errlen, &a->pos, "'%s' must not contain ';'", a->key);
+			return scst_conf_err(err, errlen, &a->pos, "'%s' must not contain ';'", a->key);
 		if (s) {
 			ret = check_value(s, a, err, errlen);
 			if (ret)
@@ -278,7 +275,7 @@ static int check_luns(const struct scst_conf *c, const struct scst_conf_lun *l, 
 			return ret;
 		/* The whole configuration: the file's devices and those already running. */
 		if (!scst_conf_device_find(c, l->device) && !scst_device_find(l->device))
-			return cerr(err, errlen, &l->pos,
+			return scst_conf_err(err, errlen, &l->pos,
 				    "LUN %" PRIu64 ": device '%s' is not defined", l->lun,
 				    l->device);
 	}
@@ -325,9 +322,9 @@ static int check_target(const struct scst_conf *c, const struct scst_conf_driver
 	int ret;
 
 	if (!valid_name(t->name, SCST_MAX_NAME))
-		return cerr(err, errlen, &t->pos, "invalid target name '%s'", t->name);
+		return scst_conf_err(err, errlen, &t->pos, "invalid target name '%s'", t->name);
 	if (scst_target_find(NULL, t->name))
-		return cerr(err, errlen, &t->pos, "target '%s' already exists", t->name);
+		return scst_conf_err(err, errlen, &t->pos, "target '%s' already exists", t->name);
 	ret = check_attrs(t->attrs, target_attrs, SCST_ARRAY_SIZE(target_attrs), cd->name,
 			  "target", err, errlen);
 	if (ret)
@@ -337,7 +334,7 @@ static int check_target(const struct scst_conf *c, const struct scst_conf_driver
 		if (strcmp(a->key, "IncomingUser"))
 			continue;
 		if (++nusers > MAX_INCOMING_USERS)
-			return cerr(err, errlen, &a->pos,
+			return scst_conf_err(err, errlen, &a->pos,
 				    "at most %u IncomingUser accounts per target",
 				    MAX_INCOMING_USERS);
 	}
@@ -345,7 +342,7 @@ static int check_target(const struct scst_conf *c, const struct scst_conf_driver
 	fb = scst_conf_attr_find(t->attrs, "FirstBurstLength");
 	mb = scst_conf_attr_find(t->attrs, "MaxBurstLength");
 	if (fb && mb && strtoull(fb->value, NULL, 0) > strtoull(mb->value, NULL, 0))
-		return cerr(err, errlen, &fb->pos, "FirstBurstLength exceeds MaxBurstLength");
+		return scst_conf_err(err, errlen, &fb->pos, "FirstBurstLength exceeds MaxBurstLength");
 	/* SPC-4 7.8.6.4: relative target port identifiers are unique in the SCSI device. */
 	id = rel_id_of(t);
 	if (id) {
@@ -355,17 +352,17 @@ static int check_target(const struct scst_conf *c, const struct scst_conf_driver
 		bool busy;
 
 		if (!running)
-			return cerr(err, errlen, ipos, "out of memory");
+			return scst_conf_err(err, errlen, ipos, "out of memory");
 		scst_target_for_each(NULL, mark_running, running);
 		busy = id_used(running, id);
 		free(running);
 		if (busy)
-			return cerr(err, errlen, ipos, "rel_tgt_id %u is used by a running target",
+			return scst_conf_err(err, errlen, ipos, "rel_tgt_id %u is used by a running target",
 				    id);
 		for (const struct scst_conf_driver *d = c->drivers; d; d = d->next)
 			for (const struct scst_conf_target *o = d->targets; o; o = o->next)
 				if (o != t && rel_id_of(o) == id && o->pos.line < t->pos.line)
-					return cerr(err, errlen, ipos,
+					return scst_conf_err(err, errlen, ipos,
 						    "rel_tgt_id %u is also used by target '%s' "
 						    "(line %u)",
 						    id, o->name, o->pos.line);
@@ -375,13 +372,13 @@ static int check_target(const struct scst_conf *c, const struct scst_conf_driver
 		return ret;
 	for (const struct scst_conf_group *g = t->groups; g; g = g->next) {
 		if (!valid_name(g->name, GROUP_NAME_MAX))
-			return cerr(err, errlen, &g->pos, "invalid group name '%s'", g->name);
+			return scst_conf_err(err, errlen, &g->pos, "invalid group name '%s'", g->name);
 		ret = check_attrs(g->attrs, NULL, 0, NULL, "group", err, errlen);
 		if (ret)
 			return ret;
 		for (const struct scst_conf_initiator *i = g->initiators; i; i = i->next)
 			if (strlen(i->pattern) >= SCST_MAX_NAME)
-				return cerr(err, errlen, &i->pos, "initiator pattern too long");
+				return scst_conf_err(err, errlen, &i->pos, "initiator pattern too long");
 		ret = check_luns(c, g->luns, err, errlen);
 		if (ret)
 			return ret;
@@ -401,7 +398,7 @@ int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen)
 		const struct scst_dev_handler *h = scst_find_dev_handler(ch->name);
 
 		if (!h)
-			return cerr(err, errlen, &ch->pos, "unknown handler '%s'", ch->name);
+			return scst_conf_err(err, errlen, &ch->pos, "unknown handler '%s'", ch->name);
 		ret = check_attrs(ch->attrs, NULL, 0, NULL, "handler", err, errlen);
 		if (ret)
 			return ret;
@@ -413,7 +410,7 @@ int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen)
 	}
 	for (const struct scst_conf_driver *cd = c->drivers; cd; cd = cd->next) {
 		if (!scst_find_target_template(cd->name))
-			return cerr(err, errlen, &cd->pos, "unknown target driver '%s'", cd->name);
+			return scst_conf_err(err, errlen, &cd->pos, "unknown target driver '%s'", cd->name);
 		ret = check_attrs(cd->attrs, driver_attrs, SCST_ARRAY_SIZE(driver_attrs), NULL,
 				  "driver", err, errlen);
 		if (ret)
@@ -425,7 +422,7 @@ int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen)
 		}
 	}
 	if (c->dev_groups)
-		return cerr(err, errlen, &c->dev_groups->pos, "ALUA groups are not supported yet");
+		return scst_conf_err(err, errlen, &c->dev_groups->pos, "ALUA groups are not supported yet");
 	return 0;
 }
 
@@ -456,7 +453,7 @@ static void undo_all(struct undo *u)
 static int core_fail(char *err, size_t errlen, const struct scst_conf_pos *pos, int ret,
 		     const char *reason)
 {
-	cerr(err, errlen, pos, "%s", reason);
+	scst_conf_err(err, errlen, pos, "%s", reason);
 	return ret;
 }
 
