@@ -163,9 +163,21 @@ const struct scst_conf_target *scst_conf_target_find(const struct scst_conf_driv
  * values, LUNs naming defined devices, no name that already exists.
  * Returns 0 or -EINVAL with "FILE:LINE: message" in err.
  */
+/* Append node to a singly linked list through ->next, keeping file order. */
+#define SCST_CONF_APPEND(list, node)                                   \
+	do {                                                           \
+		__typeof__(node) *t_ = &(list);                        \
+		while (*t_)                                            \
+			t_ = &(*t_)->next;                             \
+		*t_ = (node);                                          \
+	} while (0)
+
 /* Write "FILE:LINE: message" for pos into err; returns -EINVAL. */
 int scst_conf_err(char *err, size_t errlen, const struct scst_conf_pos *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* A DEVICE block's attributes as "k=v;k=v" for scst_device_add(); malloc'd, NULL on OOM. */
+char *scst_conf_device_attrs(const struct scst_conf_device *d);
 
 int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen);
 

@@ -456,27 +456,11 @@ int scst_conf_apply_check(const struct scst_conf *want, char *err, size_t errlen
 /* A core call failed at pos: its one-line reason, with where the apply stopped. */
 static int core_fail(struct ctx *x, const struct scst_conf_pos *pos, int ret, const char *why)
 {
-	scst_conf_err(x->err, x->errlen, pos, "%s (apply stopped part way; the running state is between "
-				     "the old and the new configuration)",
-	     why);
+	scst_conf_err(x->err, x->errlen, pos,
+		      "%s (apply stopped part way; the running state is between the old and the new "
+		      "configuration)",
+		      why);
 	return ret;
-}
-
-static char *device_attr_string(const struct scst_conf_device *d)
-{
-	size_t len = 1, off = 0;
-	char *s;
-
-	for (const struct scst_conf_attr *a = d->attrs; a; a = a->next)
-		len += strlen(a->key) + strlen(a->value) + 2;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = 0;
-	for (const struct scst_conf_attr *a = d->attrs; a; a = a->next)
-		off += (size_t)snprintf(s + off, len - off, "%s%s=%s", off ? ";" : "", a->key,
-					a->value);
-	return s;
 }
 
 /* Step 1: new devices; undo them all if one fails, so nothing changed. */
@@ -491,7 +475,7 @@ static int add_devices(struct ctx *x)
 
 			if (scst_device_find(d->name))
 				continue;
-			attrs = device_attr_string(d);
+			attrs = scst_conf_device_attrs(d);
 			if (!attrs) {
 				ret = scst_conf_err(x->err, x->errlen, &d->pos, "out of memory");
 				break;

@@ -458,7 +458,7 @@ static int core_fail(char *err, size_t errlen, const struct scst_conf_pos *pos, 
 }
 
 /* "k=v;k=v" for scst_device_add, in file order. */
-static char *device_attr_string(const struct scst_conf_device *d)
+char *scst_conf_device_attrs(const struct scst_conf_device *d)
 {
 	size_t len = 1, off = 0;
 	char *s;
@@ -480,7 +480,7 @@ static int load_devices(const struct scst_conf *c, struct undo *u, char *err, si
 
 	for (const struct scst_conf_handler *ch = c->handlers; ch; ch = ch->next) {
 		for (const struct scst_conf_device *d = ch->devices; d; d = d->next) {
-			char *attrs = device_attr_string(d);
+			char *attrs = scst_conf_device_attrs(d);
 			int ret;
 
 			if (!attrs)

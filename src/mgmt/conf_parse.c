@@ -590,15 +590,6 @@ static bool attrs_only(struct parser *ps, struct scst_conf_attr **list, const st
 		n_;                                                  \
 	})
 
-/* Append node to a singly linked list through ->next, keeping file order. */
-#define APPEND(list, node)                                           \
-	do {                                                         \
-		__typeof__(node) *t_ = &(list);                      \
-		while (*t_)                                          \
-			t_ = &(*t_)->next;                           \
-		*t_ = (node);                                        \
-	} while (0)
-
 static bool parse_lun(struct parser *ps, struct scst_conf_lun **list, const struct stmt *st)
 {
 	const char *num;
@@ -648,7 +639,7 @@ static bool parse_lun(struct parser *ps, struct scst_conf_lun **list, const stru
 	l->device = st->words[2];
 	if (st->has_block && !attrs_only(ps, &l->attrs, st->children, CTX_LUN))
 		return false;
-	APPEND(*list, l);
+	SCST_CONF_APPEND(*list, l);
 	return true;
 }
 
@@ -694,7 +685,7 @@ static bool parse_group(struct parser *ps, struct scst_conf_target *t, const str
 			}
 			i->pos = pos_of(ps, s);
 			i->pattern = (char *)pat;
-			APPEND(g->initiators, i);
+			SCST_CONF_APPEND(g->initiators, i);
 		} else if (is_keyword(s)) {
 			bad_keyword(ps, s, CTX_GROUP);
 			return false;
@@ -702,7 +693,7 @@ static bool parse_group(struct parser *ps, struct scst_conf_target *t, const str
 			return false;
 		}
 	}
-	APPEND(t->groups, g);
+	SCST_CONF_APPEND(t->groups, g);
 	return true;
 }
 
@@ -750,7 +741,7 @@ static bool parse_target(struct parser *ps, struct scst_conf_driver *d, const st
 		if (!ok)
 			return false;
 	}
-	APPEND(d->targets, t);
+	SCST_CONF_APPEND(d->targets, t);
 	return true;
 }
 
@@ -783,7 +774,7 @@ static bool parse_driver(struct parser *ps, const struct stmt *st)
 		if (!ok)
 			return false;
 	}
-	APPEND(ps->c->drivers, d);
+	SCST_CONF_APPEND(ps->c->drivers, d);
 	return true;
 }
 
@@ -835,9 +826,9 @@ static bool parse_handler(struct parser *ps, const struct stmt *st)
 			return false;
 		if (s->has_block && !attrs_only(ps, &dev->attrs, s->children, CTX_DEVICE))
 			return false;
-		APPEND(h->devices, dev);
+		SCST_CONF_APPEND(h->devices, dev);
 	}
-	APPEND(ps->c->handlers, h);
+	SCST_CONF_APPEND(ps->c->handlers, h);
 	return true;
 }
 
@@ -861,7 +852,7 @@ static bool parse_name_list(struct parser *ps, struct scst_conf_name **list, con
 		return false;
 	if (st->has_block && !attrs_only(ps, &n->attrs, st->children, CTX_TGT_GROUP_TARGET))
 		return false;
-	APPEND(*list, n);
+	SCST_CONF_APPEND(*list, n);
 	return true;
 }
 
@@ -895,7 +886,7 @@ static bool parse_tgt_group(struct parser *ps, struct scst_conf_dev_group *dg,
 		if (!ok)
 			return false;
 	}
-	APPEND(dg->tgt_groups, tg);
+	SCST_CONF_APPEND(dg->tgt_groups, tg);
 	return true;
 }
 
@@ -930,7 +921,7 @@ static bool parse_dev_group(struct parser *ps, const struct stmt *st)
 		if (!ok)
 			return false;
 	}
-	APPEND(ps->c->dev_groups, dg);
+	SCST_CONF_APPEND(ps->c->dev_groups, dg);
 	return true;
 }
 

@@ -40,14 +40,6 @@ static struct scst_conf_attr *attr_add(struct scst_conf *c, struct scst_conf_att
 	return a;
 }
 
-#define APPEND(list, node)                                           \
-	do {                                                         \
-		__typeof__(node) *t_ = &(list);                      \
-		while (*t_)                                          \
-			t_ = &(*t_)->next;                           \
-		*t_ = (node);                                        \
-	} while (0)
-
 /* The core derives the default unit serial number from the name (FNV-1a, registry.c). */
 static void default_usn(const char *name, char *buf, size_t len)
 {
@@ -145,7 +137,7 @@ static int snap_device(struct scst_conf *c, struct scst_conf_handler *ch, struct
 		if (!attr_add(c, &cd->attrs, *ha, val))
 			return -ENOMEM;
 	}
-	APPEND(ch->devices, cd);
+	SCST_CONF_APPEND(ch->devices, cd);
 	return 0;
 }
 
@@ -178,7 +170,7 @@ static int snap_devices(struct scst_conf *c)
 					break;
 				}
 				ch->pos.file = c->file;
-				APPEND(c->handlers, ch);
+				SCST_CONF_APPEND(c->handlers, ch);
 			}
 			ret = snap_device(c, ch, all[i]);
 		}
@@ -199,7 +191,7 @@ static int snap_luns(struct scst_conf *c, struct scst_conf_lun **list,
 		l->lun = t->entries[i].lun;
 		if (t->entries[i].read_only && !attr_add(c, &l->attrs, "read_only", "1"))
 			return -ENOMEM;
-		APPEND(*list, l);
+		SCST_CONF_APPEND(*list, l);
 	}
 	return 0;
 }
@@ -247,13 +239,13 @@ static int snap_target(struct scst_conf *c, struct scst_conf_driver *cd, struct 
 			if (!i || !(i->pattern = scst_conf_strdup(c, p->pattern, (size_t)-1)))
 				return -ENOMEM;
 			i->pos.file = c->file;
-			APPEND(cg->initiators, i);
+			SCST_CONF_APPEND(cg->initiators, i);
 		}
 		if (snap_luns(c, &cg->luns, g->luns))
 			return -ENOMEM;
-		APPEND(ct->groups, cg);
+		SCST_CONF_APPEND(ct->groups, cg);
 	}
-	APPEND(cd->targets, ct);
+	SCST_CONF_APPEND(cd->targets, ct);
 	return 0;
 }
 
@@ -285,7 +277,7 @@ static int snap_targets(struct scst_conf *c)
 				break;
 			}
 			cd->pos.file = c->file;
-			APPEND(c->drivers, cd);
+			SCST_CONF_APPEND(c->drivers, cd);
 		}
 		ret = snap_target(c, cd, all[i]);
 	}
