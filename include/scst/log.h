@@ -13,6 +13,13 @@ void scst_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 void scst_log_to_syslog(const char *ident);
 void scst_log_set_level(int max_level);
 
+/*
+ * Write a one-line reason into err (if given) and return ret: the way every
+ * management call and attach() reports why it refused.
+ */
+int scst_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #define scst_err(...) scst_log(LOG_ERR, __VA_ARGS__)
 #define scst_warn(...) scst_log(LOG_WARNING, __VA_ARGS__)
 #define scst_notice(...) scst_log(LOG_NOTICE, __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "scst/core.h"
+#include "scst/log.h"
 #include "scst/device.h"
 #include "scst/target.h"
 
@@ -122,8 +123,6 @@ struct scst_session {
 extern pthread_mutex_t scst_mgmt_lock;
 
 /* Management helpers shared by the registry files. */
-int scst_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 bool scst_name_valid(const char *name, size_t max);
 void scst_copy_str(char *dst, size_t dstlen, const char *src);
 struct scst_lun_table *scst_lun_table_new_empty(void);
@@ -201,6 +200,12 @@ static inline uint64_t scst_max_write_same_blocks(const struct scst_device *dev)
 {
 	return (256ull << 20) >> dev->block_shift;
 }
+
+/* Issue cmd's bio (cmd->bio) to its device's handler: op on [off, off+len) of the
+ * device, data in buf (NULL for none); done() runs on completion. */
+void scst_cmd_submit_bio(struct scst_cmd *cmd, enum scst_bio_op op, uint32_t flags, uint64_t off,
+			 uint64_t len, void *buf,
+			 void (*done)(struct scst_bio *bio, enum scst_sense_reason reason));
 
 /* Copy what fits of a response into the command's data-in buffer: response data is
  * truncated to the allocation length (SPC-4 4.2.5.6) without an error. */

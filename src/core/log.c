@@ -40,3 +40,15 @@ void scst_log(int level, const char *fmt, ...)
 	}
 	va_end(ap);
 }
+
+int scst_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}

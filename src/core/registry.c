@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +22,6 @@ static const struct scst_dev_handler *handlers[MAX_HANDLERS];
 static unsigned nr_handlers;
 static const struct scst_tgt_template *templates[MAX_TEMPLATES];
 static unsigned nr_templates;
-
-int scst_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 int scst_register_dev_handler(const struct scst_dev_handler *h)
 {

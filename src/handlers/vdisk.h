@@ -13,6 +13,7 @@
 #define SCST_VDISK_H
 
 #include "scst/device.h"
+#include "scst/log.h"
 
 struct vdisk_priv {
 	int fd;
@@ -43,10 +44,6 @@ void vdisk_detach(struct scst_device *dev);
 void vdisk_uring_submit(struct scst_bio *bio);
 /* SEEK_DATA/SEEK_HOLE based provisioning status. */
 int vdisk_lba_status(struct scst_device *dev, uint64_t lba, uint64_t *nblocks, bool *mapped);
-
-/* Write a one-line reason into err (if given) and return ret. */
-int vdisk_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Validate block_size (0 means 512), set block_shift; -EINVAL with a reason otherwise. */
 int vdisk_set_block_size(struct scst_device *dev, char *err, size_t errlen);

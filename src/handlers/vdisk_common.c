@@ -58,18 +58,6 @@ static void zero_map_init(void)
 	zero_map = p == MAP_FAILED ? NULL : p;
 }
 
-int vdisk_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 int vdisk_set_block_size(struct scst_device *dev, char *err, size_t errlen)
 {
 	if (!dev->block_size)
@@ -79,7 +67,7 @@ int vdisk_set_block_size(struct scst_device *dev, char *err, size_t errlen)
 	else if (dev->block_size == 4096)
 		dev->block_shift = 12;
 	else
-		return vdisk_err(err, errlen, -EINVAL, "blocksize must be 512 or 4096");
+		return scst_errf(err, errlen, -EINVAL, "blocksize must be 512 or 4096");
 	return 0;
 }
 
@@ -94,13 +82,13 @@ int vdisk_attach(struct scst_device *dev, const struct vdisk_open_args *a, char 
 	int fd, ret;
 
 	if (!dev->filename[0])
-		return vdisk_err(err, errlen, -EINVAL, "filename is required");
+		return scst_errf(err, errlen, -EINVAL, "filename is required");
 	ret = vdisk_set_block_size(dev, err, errlen);
 	if (ret)
 		return ret;
 	pthread_once(&zero_once, zero_map_init);
 	if (!zero_map)
-		return vdisk_err(err, errlen, -ENOMEM, "cannot map the zero buffer");
+		return scst_errf(err, errlen, -ENOMEM, "cannot map the zero buffer");
 
 	fd = open(dev->filename, flags);
 	if (fd < 0 && errno == ENOENT && a->allow_create && dev->size && !dev->read_only) {
@@ -116,7 +104,7 @@ int vdisk_attach(struct scst_device *dev, const struct vdisk_open_args *a, char 
 	}
 	if (fd < 0) {
 		ret = -errno;
-		return vdisk_err(err, errlen, ret, "cannot open %s: %s", dev->filename, strerror(-ret));
+		return scst_errf(err, errlen, ret, "cannot open %s: %s", dev->filename, strerror(-ret));
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
@@ -132,21 +120,21 @@ int vdisk_attach(struct scst_device *dev, const struct vdisk_open_args *a, char 
 		/* O_DIRECT I/O must be aligned to the device's logical block. */
 		if (a->direct && !ioctl(fd, BLKSSZGET, &lbs) && (uint32_t)lbs > dev->block_size) {
 			close(fd);
-			return vdisk_err(err, errlen, -EINVAL, "blocksize %u is below %s's logical block %d",
+			return scst_errf(err, errlen, -EINVAL, "blocksize %u is below %s's logical block %d",
 				    dev->block_size, dev->filename, lbs);
 		}
 	} else if (S_ISREG(st.st_mode)) {
 		fsize = (uint64_t)st.st_size;
 	} else {
 		close(fd);
-		return vdisk_err(err, errlen, -EINVAL, "%s is not a regular file or block device",
+		return scst_errf(err, errlen, -EINVAL, "%s is not a regular file or block device",
 			    dev->filename);
 	}
 	if (dev->size && !created) {
 		/* An explicit size exports a prefix; it cannot exceed what is there. */
 		if (dev->size > fsize) {
 			close(fd);
-			return vdisk_err(err, errlen, -EINVAL, "size exceeds the size of %s",
+			return scst_errf(err, errlen, -EINVAL, "size exceeds the size of %s",
 				    dev->filename);
 		}
 		fsize = dev->size;
@@ -155,7 +143,7 @@ int vdisk_attach(struct scst_device *dev, const struct vdisk_open_args *a, char 
 		if (created)
 			unlink(dev->filename);
 		close(fd);
-		return vdisk_err(err, errlen, -EINVAL, "%s is smaller than one block", dev->filename);
+		return scst_errf(err, errlen, -EINVAL, "%s is smaller than one block", dev->filename);
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -174,7 +162,7 @@ fail_fd:
 	if (created)
 		unlink(dev->filename);
 	close(fd);
-	return vdisk_err(err, errlen, ret, "%s: %s", dev->filename, strerror(-ret));
+	return scst_errf(err, errlen, ret, "%s: %s", dev->filename, strerror(-ret));
 }
 
 void vdisk_detach(struct scst_device *dev)

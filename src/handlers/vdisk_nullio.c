@@ -16,7 +16,7 @@ static int nullio_attach(struct scst_device *dev, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	if ((dev->size >> dev->block_shift) == 0)
-		return vdisk_err(err, errlen, -EINVAL, "size (bytes, at least one block) is required");
+		return scst_errf(err, errlen, -EINVAL, "size (bytes, at least one block) is required");
 	dev->hpriv = NULL;
 	dev->nblocks = dev->size >> dev->block_shift;
 	dev->size = dev->nblocks << dev->block_shift;

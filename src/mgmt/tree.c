@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "core_priv.h"
 #include "scst/sgv.h"
+#include "scst/log.h"
 #include "tree.h"
 
 #define MAX_DEPTH 16
@@ -80,21 +81,6 @@ void scst_sbuf_free(struct scst_sbuf *b)
 {
 	free(b->p);
 	*b = (struct scst_sbuf){ 0 };
-}
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
 }
 
 /* ---- nodes ---- */
@@ -344,16 +330,16 @@ static int resolve(const char *path, struct node *out, char *err, size_t errlen)
 	struct node n = { .kind = N_ROOT };
 
 	if (strlen(path) >= sizeof(buf))
-		return fail(err, errlen, -ENAMETOOLONG, "path too long");
+		return scst_errf(err, errlen, -ENAMETOOLONG, "path too long");
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		struct node c;
 		int ret = lookup(&n, comp, &c);
 
 		if (ret == -ENOTDIR)
-			return fail(err, errlen, ret, "%s: not a directory (at '%s')", path, comp);
+			return scst_errf(err, errlen, ret, "%s: not a directory (at '%s')", path, comp);
 		if (ret)
-			return fail(err, errlen, ret, "%s: no such entry '%s'", path, comp);
+			return scst_errf(err, errlen, ret, "%s: no such entry '%s'", path, comp);
 		n = c;
 	}
 	*out = n;
@@ -434,14 +420,14 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 		return 0;
 	}
 	if (n->kind != N_ATTR)
-		return fail(err, errlen, -EISDIR, "is a directory");
+		return scst_errf(err, errlen, -EISDIR, "is a directory");
 	switch (n->dir) {
 	case N_HANDLER:
 		scst_sbuf_printf(out, "%u - %s", n->h->type, type_name(n->h->type));
 		return 0;
 	case N_DEVICE:
 		if (scst_device_get_attr(n->dev, n->attr, buf, sizeof(buf)))
-			return fail(err, errlen, -ENOENT, "no attribute %s", n->attr);
+			return scst_errf(err, errlen, -ENOENT, "no attribute %s", n->attr);
 		scst_sbuf_printf(out, "%s", buf);
 		return 0;
 	case N_TARGET:
@@ -464,7 +450,7 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 		const struct scst_lun_entry *e = scst_lun_table_find(n->acg->luns, n->lun);
 
 		if (!e)
-			return fail(err, errlen, -ENOENT, "no LUN %" PRIu64, n->lun);
+			return scst_errf(err, errlen, -ENOENT, "no LUN %" PRIu64, n->lun);
 		if (!strcmp(n->attr, "device"))
 			scst_sbuf_printf(out, "%s", e->dev->name);
 		else
@@ -501,7 +487,7 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 		return 0;
 	}
 	default:
-		return fail(err, errlen, -ENOENT, "no such attribute");
+		return scst_errf(err, errlen, -ENOENT, "no such attribute");
 	}
 }
 
@@ -696,12 +682,12 @@ int scst_tree_ls(const char *path, bool recursive, struct scst_sbuf *out, char *
 	pthread_mutex_lock(&scst_mgmt_lock);
 	ret = resolve(path, &n, err, errlen);
 	if (!ret && (n.kind == N_ATTR || n.kind == N_MGMT))
-		ret = fail(err, errlen, -ENOTDIR, "%s: not a directory", path);
+		ret = scst_errf(err, errlen, -ENOTDIR, "%s: not a directory", path);
 	if (!ret)
 		children(&n, ls_child, &x);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	if (!ret && out->oom)
-		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		ret = scst_errf(err, errlen, -ENOMEM, "out of memory");
 	return ret;
 }
 
@@ -713,12 +699,12 @@ int scst_tree_get(const char *path, struct scst_sbuf *out, char *err, size_t err
 	pthread_mutex_lock(&scst_mgmt_lock);
 	ret = resolve(path, &n, err, errlen);
 	if (!ret && n.kind != N_ATTR && n.kind != N_MGMT)
-		ret = fail(err, errlen, -EISDIR, "%s: is a directory; use ls", path);
+		ret = scst_errf(err, errlen, -EISDIR, "%s: is a directory; use ls", path);
 	if (!ret)
 		ret = read_attr(&n, out, err, errlen);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	if (!ret && out->oom)
-		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		ret = scst_errf(err, errlen, -ENOMEM, "out of memory");
 	return ret;
 }
 
@@ -798,13 +784,13 @@ static int lun_params(char *s, bool *ro, char *err, size_t errlen)
 		char *eq = strchr(kv, '=');
 
 		if (!eq)
-			return fail(err, errlen, -EINVAL, "bad parameter '%s': expected key=value",
+			return scst_errf(err, errlen, -EINVAL, "bad parameter '%s': expected key=value",
 				    kv);
 		*eq = 0;
 		if (strcmp(kv, "read_only"))
-			return fail(err, errlen, -EINVAL, "unknown LUN parameter '%s'", kv);
+			return scst_errf(err, errlen, -EINVAL, "unknown LUN parameter '%s'", kv);
 		if (!parse_bool(eq + 1, ro))
-			return fail(err, errlen, -EINVAL, "read_only must be 0 or 1, not '%s'",
+			return scst_errf(err, errlen, -EINVAL, "read_only must be 0 or 1, not '%s'",
 				    eq + 1);
 	}
 	return 0;
@@ -813,9 +799,9 @@ static int lun_params(char *s, bool *ro, char *err, size_t errlen)
 static int parse_lun(const char *s, uint64_t *lun, char *err, size_t errlen)
 {
 	if (!s)
-		return fail(err, errlen, -EINVAL, "missing LUN number");
+		return scst_errf(err, errlen, -EINVAL, "missing LUN number");
 	if (!parse_u64(s, lun) || *lun >= SCST_MAX_LUN)
-		return fail(err, errlen, -EINVAL, "LUN must be a number in 0..%u, not '%s'",
+		return scst_errf(err, errlen, -EINVAL, "LUN must be a number in 0..%u, not '%s'",
 			    SCST_MAX_LUN - 1, s);
 	return 0;
 }
@@ -825,7 +811,7 @@ static int no_more(char **s, const char *cmd, char *err, size_t errlen)
 	char *w = word(s);
 
 	if (w)
-		return fail(err, errlen, -EINVAL, "%s: unexpected '%s'", cmd, w);
+		return scst_errf(err, errlen, -EINVAL, "%s: unexpected '%s'", cmd, w);
 	return 0;
 }
 
@@ -839,7 +825,7 @@ static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *
 	int ret;
 
 	if (!cmd)
-		return fail(err, errlen, -EINVAL, "empty command");
+		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (!strcmp(cmd, "clear")) {
 		ret = no_more(&s, cmd, err, errlen);
 		return ret ? ret : scst_lun_clear(tgt, group, err, errlen);
@@ -851,18 +837,18 @@ static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *
 		return ret ? ret : scst_lun_del(tgt, group, lun, err, errlen);
 	}
 	if (strcmp(cmd, "add") && strcmp(cmd, "replace"))
-		return fail(err, errlen, -EINVAL,
+		return scst_errf(err, errlen, -EINVAL,
 			    "unknown command '%s' (add, del, replace, clear)", cmd);
 	dev = word(&s);
 	if (!dev)
-		return fail(err, errlen, -EINVAL, "%s: missing device name", cmd);
+		return scst_errf(err, errlen, -EINVAL, "%s: missing device name", cmd);
 	ret = parse_lun(word(&s), &lun, err, errlen);
 	if (!ret)
 		ret = lun_params(s, &ro, err, errlen);
 	if (ret)
 		return ret;
 	if (!scst_device_find(dev))
-		return fail(err, errlen, -ENOENT, "no device %s", dev);
+		return scst_errf(err, errlen, -ENOENT, "no device %s", dev);
 	if (!strcmp(cmd, "add"))
 		return scst_lun_add(tgt, group, lun, dev, ro, err, errlen);
 
@@ -885,7 +871,7 @@ static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *
 	}
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	if (!g)
-		return fail(err, errlen, -ENOENT, "no group %s", group);
+		return scst_errf(err, errlen, -ENOENT, "no group %s", group);
 	if (had) {
 		ret = scst_lun_del(tgt, group, lun, err, errlen);
 		if (ret)
@@ -907,7 +893,7 @@ static int mgmt_inits(struct scst_target *tgt, const char *group, char *s, char 
 	int ret;
 
 	if (!cmd)
-		return fail(err, errlen, -EINVAL, "empty command");
+		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (!strcmp(cmd, "clear")) {
 		ret = no_more(&s, cmd, err, errlen);
 		if (ret)
@@ -930,15 +916,15 @@ static int mgmt_inits(struct scst_target *tgt, const char *group, char *s, char 
 		}
 	}
 	if (strcmp(cmd, "add") && strcmp(cmd, "del"))
-		return fail(err, errlen, -EINVAL, "unknown command '%s' (add, del, clear)", cmd);
+		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (add, del, clear)", cmd);
 	pat = word(&s);
 	if (!pat)
-		return fail(err, errlen, -EINVAL, "%s: missing initiator name", cmd);
+		return scst_errf(err, errlen, -EINVAL, "%s: missing initiator name", cmd);
 	ret = no_more(&s, cmd, err, errlen);
 	if (ret)
 		return ret;
 	if (strchr(pat, '/'))
-		return fail(err, errlen, -EINVAL, "initiator pattern must not contain '/'");
+		return scst_errf(err, errlen, -EINVAL, "initiator pattern must not contain '/'");
 	if (!strcmp(cmd, "add"))
 		return scst_group_add_initiator(tgt, group, pat, err, errlen);
 	return scst_group_del_initiator(tgt, group, pat, err, errlen);
@@ -950,12 +936,12 @@ static int mgmt_groups(struct scst_target *tgt, char *s, char *err, size_t errle
 	int ret;
 
 	if (!cmd)
-		return fail(err, errlen, -EINVAL, "empty command");
+		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (strcmp(cmd, "create") && strcmp(cmd, "del"))
-		return fail(err, errlen, -EINVAL, "unknown command '%s' (create, del)", cmd);
+		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (create, del)", cmd);
 	name = word(&s);
 	if (!name)
-		return fail(err, errlen, -EINVAL, "%s: missing group name", cmd);
+		return scst_errf(err, errlen, -EINVAL, "%s: missing group name", cmd);
 	ret = no_more(&s, cmd, err, errlen);
 	if (ret)
 		return ret;
@@ -970,13 +956,13 @@ static int mgmt_driver(const struct scst_tgt_template *drv, char *s, char *err, 
 	int ret;
 
 	if (!cmd)
-		return fail(err, errlen, -EINVAL, "empty command");
+		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (strcmp(cmd, "add_target") && strcmp(cmd, "del_target"))
-		return fail(err, errlen, -EINVAL, "unknown command '%s' (add_target, del_target)",
+		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (add_target, del_target)",
 			    cmd);
 	name = word(&s);
 	if (!name)
-		return fail(err, errlen, -EINVAL, "%s: missing target name", cmd);
+		return scst_errf(err, errlen, -EINVAL, "%s: missing target name", cmd);
 	ret = no_more(&s, cmd, err, errlen);
 	if (ret)
 		return ret;
@@ -990,13 +976,13 @@ static int mgmt_handler(const struct scst_dev_handler *h, char *s, char *err, si
 	char *cmd = word(&s), *name;
 
 	if (!cmd)
-		return fail(err, errlen, -EINVAL, "empty command");
+		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (strcmp(cmd, "add_device") && strcmp(cmd, "del_device"))
-		return fail(err, errlen, -EINVAL, "unknown command '%s' (add_device, del_device)",
+		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (add_device, del_device)",
 			    cmd);
 	name = word(&s);
 	if (!name)
-		return fail(err, errlen, -EINVAL, "%s: missing device name", cmd);
+		return scst_errf(err, errlen, -EINVAL, "%s: missing device name", cmd);
 	if (!strcmp(cmd, "add_device"))
 		return scst_device_add(h->name, name, rest(&s), err, errlen);
 	int ret = no_more(&s, cmd, err, errlen);
@@ -1006,9 +992,9 @@ static int mgmt_handler(const struct scst_dev_handler *h, char *s, char *err, si
 	struct scst_device *d = scst_device_find(name);
 
 	if (!d)
-		return fail(err, errlen, -ENOENT, "no device %s", name);
+		return scst_errf(err, errlen, -ENOENT, "no device %s", name);
 	if (d->handler != h)
-		return fail(err, errlen, -EINVAL, "device %s belongs to handler %s", name,
+		return scst_errf(err, errlen, -EINVAL, "device %s belongs to handler %s", name,
 			    d->handler->name);
 	return scst_device_del(name, err, errlen);
 }
@@ -1021,7 +1007,7 @@ static int run_mgmt(const struct node *n, const char *command, char *err, size_t
 	int ret;
 
 	if (!copy)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
 	s = copy;
 	s[strcspn(s, "\r\n")] = 0;
 	if (n->acg && n->acg != &n->tgt->dflt) {
@@ -1045,7 +1031,7 @@ static int run_mgmt(const struct node *n, const char *command, char *err, size_t
 		ret = mgmt_inits(n->tgt, gname, s, err, errlen);
 		break;
 	default:
-		ret = fail(err, errlen, -EINVAL, "no mgmt here");
+		ret = scst_errf(err, errlen, -EINVAL, "no mgmt here");
 	}
 	free(copy);
 	return ret;
@@ -1078,7 +1064,7 @@ static int check_target_attr(const char *drv, const char *name, const char *valu
 	int ret;
 
 	if (!c)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
 	snprintf(key, sizeof(key), "%s", name);
 	klen = strlen(key);
 	while (klen && key[klen - 1] >= '0' && key[klen - 1] <= '9')
@@ -1092,7 +1078,7 @@ static int check_target_attr(const char *drv, const char *name, const char *valu
 	a = scst_conf_alloc(c, sizeof(*a));
 	if (!d || !t || !a) {
 		scst_conf_free(c);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	d->pos = t->pos = a->pos = (struct scst_conf_pos){ c->file, 1 };
 	d->name = scst_conf_strdup(c, drv, (size_t)-1);
@@ -1101,7 +1087,7 @@ static int check_target_attr(const char *drv, const char *name, const char *valu
 	a->value = scst_conf_strdup(c, value, (size_t)-1);
 	if (!d->name || !t->name || !a->key || !a->value) {
 		scst_conf_free(c);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	t->attrs = a;
 	d->targets = t;
@@ -1112,7 +1098,7 @@ static int check_target_attr(const char *drv, const char *name, const char *valu
 		/* Drop the "set:1: " prefix: the message is about the value. */
 		const char *m = strstr(reason, ": ");
 
-		return fail(err, errlen, ret, "%s", m ? m + 2 : reason);
+		return scst_errf(err, errlen, ret, "%s", m ? m + 2 : reason);
 	}
 	return 0;
 }
@@ -1124,7 +1110,7 @@ static int set_target(struct scst_target *tgt, const char *name, const char *val
 
 	if (!strcmp(name, "enabled")) {
 		if (!parse_bool(value, &b))
-			return fail(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
+			return scst_errf(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
 				    value);
 		return scst_target_set_enabled(tgt, b);
 	}
@@ -1133,7 +1119,7 @@ static int set_target(struct scst_target *tgt, const char *name, const char *val
 		bool used = false;
 
 		if (!parse_u64(value, &id) || !id || id > 65535)
-			return fail(err, errlen, -EINVAL,
+			return scst_errf(err, errlen, -EINVAL,
 				    "rel_tgt_id must be a number in 1..65535, not '%s'", value);
 		pthread_mutex_lock(&scst_mgmt_lock);
 		for (struct scst_target *t = scst_target_first(); t; t = t->next)
@@ -1141,7 +1127,7 @@ static int set_target(struct scst_target *tgt, const char *name, const char *val
 				used = true;
 		pthread_mutex_unlock(&scst_mgmt_lock);
 		if (used)
-			return fail(err, errlen, -EEXIST, "rel_tgt_id %" PRIu64
+			return scst_errf(err, errlen, -EEXIST, "rel_tgt_id %" PRIu64
 				    " is used by another target", id);
 		scst_target_set_rel_id(tgt, (uint16_t)id);
 		return 0;
@@ -1167,28 +1153,28 @@ int scst_tree_set(const char *path, const char *value, char *err, size_t errlen)
 	if (n.kind == N_MGMT)
 		return run_mgmt(&n, value, err, errlen);
 	if (n.kind != N_ATTR)
-		return fail(err, errlen, -EISDIR, "%s: is a directory", path);
+		return scst_errf(err, errlen, -EISDIR, "%s: is a directory", path);
 	switch (n.dir) {
 	case N_DEVICE:
 		if (!strcmp(n.attr, "handler"))
-			return fail(err, errlen, -EPERM,
+			return scst_errf(err, errlen, -EPERM,
 				    "handler is fixed; del_device and add_device to change it");
 		return scst_device_set_attr(n.dev, n.attr, value, err, errlen);
 	case N_TARGET:
 		return set_target(n.tgt, n.attr, value, err, errlen);
 	case N_LUN:
-		return fail(err, errlen, -EPERM,
+		return scst_errf(err, errlen, -EPERM,
 			    "%s of a LUN is read-only; use 'replace DEVICE LUN [read_only=1]' "
 			    "in luns/mgmt",
 			    n.attr);
 	case N_INITS:
-		return fail(err, errlen, -EPERM, "initiators change through initiators/mgmt");
+		return scst_errf(err, errlen, -EPERM, "initiators change through initiators/mgmt");
 	case N_SESSION:
 	case N_SGV:
 	case N_HANDLER:
-		return fail(err, errlen, -EPERM, "%s is read-only", n.attr);
+		return scst_errf(err, errlen, -EPERM, "%s is read-only", n.attr);
 	default:
-		return fail(err, errlen, -EPERM, "read-only");
+		return scst_errf(err, errlen, -EPERM, "read-only");
 	}
 }
 
@@ -1201,7 +1187,7 @@ int scst_tree_mgmt(const char *path, const char *cmd, char *err, size_t errlen)
 	ret = resolve(path, &n, err, errlen);
 	if (!ret && n.kind != N_MGMT) {
 		if (lookup(&n, "mgmt", &m) || m.kind != N_MGMT)
-			ret = fail(err, errlen, -EINVAL, "%s: no mgmt entry here", path);
+			ret = scst_errf(err, errlen, -EINVAL, "%s: no mgmt entry here", path);
 		else
 			n = m;
 	}
