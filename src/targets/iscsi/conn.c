@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "scst/log.h"
 #include "iscsi_priv.h"
 
 pthread_mutex_t iscsi_global_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,7 +35,7 @@ static void conn_ticker(struct scst_ticker *t, uint64_t now_ms);
 
 static void conn_log(struct iscsi_conn *c, int prio, const char *what)
 {
-	syslog(prio, "iscsi: %s: %s", c->peer, what);
+	scst_log(prio, "iscsi: %s: %s", c->peer, what);
 }
 
 /* ---- control PDU pool ---- */
@@ -363,28 +364,21 @@ static int rxbuf_reserve(struct iscsi_conn *c, uint32_t len)
 	return 0;
 }
 
-static void seg_add(struct iscsi_conn *c, uint8_t *p, uint32_t len, bool discard, bool crc)
-{
-	if (!len)
-		return;
-	c->seg[c->nseg++] = (struct iscsi_rx_seg){ p, len, discard, crc };
-}
-
 /* Place [0, dsl) of the current data segment: [buf_lo, buf_lo + buf_len) of it into buf. */
 static void rx_sink_data(struct iscsi_conn *c, uint8_t *buf, uint32_t buf_len)
 {
 	c->nseg = 0;
-	seg_add(c, buf, buf_len, false, true);
-	seg_add(c, c->scratch, c->dsl - buf_len, true, true);
+	iscsi_seg_add(c, buf, buf_len, false, true);
+	iscsi_seg_add(c, c->scratch, c->dsl - buf_len, true, true);
 }
 
 static void rx_sink_tail(struct iscsi_conn *c)
 {
 	uint32_t pad = iscsi_pad4(c->dsl) - c->dsl;
 
-	seg_add(c, c->tail, pad, false, true);
+	iscsi_seg_add(c, c->tail, pad, false, true);
 	if (c->dsl && c->dd)
-		seg_add(c, c->tail + 3, ISCSI_DIGEST_LEN, false, false);
+		iscsi_seg_add(c, c->tail + 3, ISCSI_DIGEST_LEN, false, false);
 	c->cur_seg = 0;
 	c->rx_crc = 0xffffffffu;
 	c->rx_state = ISCSI_RX_DATA;

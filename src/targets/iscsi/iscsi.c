@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "scst/builtins.h"
+#include "scst/log.h"
 #include "iscsi_priv.h"
 
 struct scst_iscsi_limits iscsi_limits = {
@@ -98,7 +99,7 @@ static const struct scst_tgt_template iscsi_template = {
 void scst_iscsi_register(void)
 {
 	if (scst_register_target_template(&iscsi_template))
-		syslog(LOG_ERR, "iscsi: cannot register the target template");
+		scst_log(LOG_ERR, "iscsi: cannot register the target template");
 }
 
 void scst_iscsi_set_discovery_auth(const char *incoming, const char *outgoing)

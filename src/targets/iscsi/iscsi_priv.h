@@ -331,6 +331,14 @@ struct iscsi_conn {
 	struct iscsi_cmd *itt_hash[ISCSI_ITT_HASH];
 };
 
+/* Append a receive segment; none for an empty one. discard: into scratch, not kept. */
+static inline void iscsi_seg_add(struct iscsi_conn *c, uint8_t *p, uint32_t len, bool discard,
+				 bool crc)
+{
+	if (len)
+		c->seg[c->nseg++] = (struct iscsi_rx_seg){ p, len, discard, crc };
+}
+
 extern pthread_mutex_t iscsi_global_lock;
 extern struct scst_iscsi_limits iscsi_limits;
 

@@ -81,19 +81,6 @@ struct iscsi_login {
 	struct iscsi_kvlist kl;
 };
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 struct iscsi_login *iscsi_login_new(const struct iscsi_portal_info *portal,
 				    const struct iscsi_target_limits *limits)
 {
@@ -138,9 +125,9 @@ static void rsp_bhs(struct iscsi_login *l, const uint8_t *req, struct iscsi_pdu_
 	b[14] = req[14]; /* TSIH as sent; the final one is the caller's */
 	b[15] = req[15];
 	memcpy(b + 16, req + 16, 4); /* ITT */
-	put_be32(b + 24, l->statsn++);
-	put_be32(b + 28, l->cmdsn); /* Login is immediate: ExpCmdSN = CmdSN */
-	put_be32(b + 32, l->cmdsn + LOGIN_CMDSN_WINDOW - 1);
+	scst_put_be32(b + 24, l->statsn++);
+	scst_put_be32(b + 28, l->cmdsn); /* Login is immediate: ExpCmdSN = CmdSN */
+	scst_put_be32(b + 32, l->cmdsn + LOGIN_CMDSN_WINDOW - 1);
 	b[36] = cls;
 	b[37] = detail;
 }
@@ -469,9 +456,9 @@ enum iscsi_login_result iscsi_login_rx(struct iscsi_login *l, const uint8_t *bhs
 		memcpy(l->isid, bhs + 8, 6);
 		l->tsih = (uint16_t)(bhs[14] << 8 | bhs[15]);
 		l->cid = (uint16_t)(bhs[20] << 8 | bhs[21]);
-		l->cmdsn = get_be32(bhs + 24);
+		l->cmdsn = scst_get_be32(bhs + 24);
 		/* RFC 7143 11.13.4: any starting StatSN will do; continue the initiator's count. */
-		l->statsn = get_be32(bhs + 28);
+		l->statsn = scst_get_be32(bhs + 28);
 		l->leading = l->tsih == 0;
 		l->stage = csg;
 		/* RFC 7143 11.12.4: we speak version 0x00 only. */

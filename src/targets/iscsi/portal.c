@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "scst/core.h"
+#include "scst/log.h"
 #include "iscsi_priv.h"
 
 #define MAX_PORTALS 64
@@ -274,7 +275,7 @@ int scst_iscsi_portal_add(const char *addr_port, char *err, size_t errlen)
 	portals = p;
 	pthread_mutex_unlock(&portal_lock);
 	wake();
-	syslog(LOG_INFO, "iscsi: listening on %s", norm);
+	scst_log(LOG_INFO, "iscsi: listening on %s", norm);
 	return 0;
 }
 

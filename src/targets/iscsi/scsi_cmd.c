@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "scst/log.h"
 #include "iscsi_priv.h"
 
 /* A CmdSN slot whose PDU was handled early (non-SCSI, or an aborted queued command). */
@@ -215,9 +216,7 @@ void iscsi_rx_scsi_cmd_hdr(struct iscsi_conn *c)
 		}
 		c->rx_ignore = true;
 		c->nseg = 0;
-		c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, dsl, true, true };
-		if (!dsl)
-			c->nseg = 0;
+		iscsi_seg_add(c, c->scratch, dsl, true, true);
 		return;
 	}
 	cmd = scst_cmd_alloc(c->sess);
@@ -274,11 +273,8 @@ void iscsi_rx_scsi_cmd_hdr(struct iscsi_conn *c)
 	{
 		uint32_t in_buf = min_u32(dsl, ic->buf_need);
 
-		if (in_buf)
-			c->seg[c->nseg++] = (struct iscsi_rx_seg){ cmd->buf, in_buf, false, true };
-		if (dsl > in_buf)
-			c->seg[c->nseg++] =
-				(struct iscsi_rx_seg){ c->scratch, dsl - in_buf, true, true };
+		iscsi_seg_add(c, cmd->buf, in_buf, false, true);
+		iscsi_seg_add(c, c->scratch, dsl - in_buf, true, true);
 	}
 }
 
@@ -395,6 +391,15 @@ void iscsi_rdy_to_xfer(struct scst_cmd *cmd)
 	rdy_continue(ic->conn, ic);
 }
 
+/* RFC 7143 11.7: Reject this Data-Out as an invalid PDU field; its payload is read and dropped. */
+static void reject_data_out(struct iscsi_conn *c, uint32_t len)
+{
+	c->rx_verdict = ISCSI_PDU_REJECT;
+	c->rx_reason = ISCSI_REJECT_INVALID_PDU_FIELD;
+	c->nseg = 0;
+	iscsi_seg_add(c, c->scratch, len, true, true);
+}
+
 static void do_xmit(struct iscsi_cmd *ic);
 
 void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
@@ -409,11 +414,7 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 
 	if (!ic || ic->in_rx || (!ic->unsol_pending && !ic->r2t_out)) {
 		/* RFC 7143 11.7: no task with this tag wants data. */
-		c->rx_verdict = ISCSI_PDU_REJECT;
-		c->rx_reason = ISCSI_REJECT_INVALID_PDU_FIELD;
-		c->nseg = 0;
-		if (len)
-			c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, len, true, true };
+		reject_data_out(c, len);
 		return;
 	}
 	if (ttt == ISCSI_RESERVED_TAG) {
@@ -431,11 +432,7 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 	}
 	err = iscsi_dout_check(&e, ttt, datasn, off, len, fin);
 	if (err == ISCSI_DOUT_BAD_TTT) {
-		c->rx_verdict = ISCSI_PDU_REJECT;
-		c->rx_reason = ISCSI_REJECT_INVALID_PDU_FIELD;
-		c->nseg = 0;
-		if (len)
-			c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, len, true, true };
+		reject_data_out(c, len);
 		return;
 	}
 	if (err && !ic->dead) {
@@ -446,7 +443,7 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 		 * is swallowed and it finishes silently, so no response meets a task the
 		 * initiator no longer knows.
 		 */
-		syslog(LOG_NOTICE, "iscsi: %s: Data-Out error %d (itt 0x%x datasn %u offset %u)",
+		scst_log(LOG_NOTICE, "iscsi: %s: Data-Out error %d (itt 0x%x datasn %u offset %u)",
 		       c->peer, err, itt, datasn, off);
 		ic->dead = true;
 		ic->data_err = SCST_SENSE_ABORTED_COMMAND;
@@ -456,8 +453,7 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 		c->rx_cmd = ic;
 		ic->in_rx = true;
 		c->nseg = 0;
-		if (len)
-			c->seg[c->nseg++] = (struct iscsi_rx_seg){ c->scratch, len, true, true };
+		iscsi_seg_add(c, c->scratch, len, true, true);
 		return;
 	}
 	c->rx_cmd = ic;
@@ -469,12 +465,8 @@ void iscsi_rx_dataout_hdr(struct iscsi_conn *c)
 
 		if (off < ic->buf_need)
 			in_buf = min_u32(len, ic->buf_need - off);
-		if (in_buf)
-			c->seg[c->nseg++] =
-				(struct iscsi_rx_seg){ cmd->buf + off, in_buf, false, true };
-		if (len > in_buf)
-			c->seg[c->nseg++] =
-				(struct iscsi_rx_seg){ c->scratch, len - in_buf, true, true };
+		iscsi_seg_add(c, cmd->buf + off, in_buf, false, true);
+		iscsi_seg_add(c, c->scratch, len - in_buf, true, true);
 	}
 }
 

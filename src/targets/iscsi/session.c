@@ -15,6 +15,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "scst/log.h"
 #include "iscsi_priv.h"
 
 static struct iscsi_sess *sess_list;
@@ -111,7 +112,7 @@ static void login_finish(struct iscsi_conn *c)
 	if (iscsi_login_session_type(c->login) == ISCSI_SESSION_NORMAL) {
 		iscsi_session_register_scst(c);
 		if (!c->sess) {
-			syslog(LOG_ERR, "iscsi: %s: cannot open a session: %m", c->peer);
+			scst_log(LOG_ERR, "iscsi: %s: cannot open a session: %s", c->peer, strerror(errno));
 			login_fail(c, ISCSI_LOGIN_STATUS_TARGET_ERR,
 				   ISCSI_LOGIN_DETAIL_OUT_OF_RESOURCES);
 			return;
@@ -198,7 +199,7 @@ void iscsi_session_login_done(struct iscsi_conn *c)
 	/* RFC 7143 6.3.5: session reinstatement. The old connection closes, its
 	 * tasks are aborted by the core (nexus loss); the new login completes once
 	 * the old session is gone. */
-	syslog(LOG_INFO, "iscsi: %s: reinstating session tsih %u", c->peer, old->tsih);
+	scst_log(LOG_INFO, "iscsi: %s: reinstating session tsih %u", c->peer, old->tsih);
 	old->waiter = c;
 	c->posted_refs++;
 	c->waiting_reinstate = true;

@@ -292,19 +292,6 @@ uint32_t iscsi_text_max_xmit_dsl(const struct iscsi_text *t)
 	return t->max_xmit_dsl;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Names of the driver's targets, copied out under the core's lock. */
 struct name_list {
 	unsigned n, cap;
@@ -434,8 +421,8 @@ static void text_rsp_bhs(struct iscsi_pdu_out *out, uint8_t flags, uint32_t itt,
 	out->bhs[1] = flags;
 	iscsi_set_dlength((struct iscsi_bhs *)out->bhs, dlen);
 	memcpy(out->bhs + 8, lun, 8); /* RFC 7143 11.11.3: echo LUN when TTT is set */
-	put_be32(out->bhs + 16, itt);
-	put_be32(out->bhs + 20, ttt);
+	scst_put_be32(out->bhs + 16, itt);
+	scst_put_be32(out->bhs + 20, ttt);
 }
 
 static uint32_t new_ttt(struct iscsi_text *t)
@@ -482,7 +469,7 @@ int iscsi_text_rx(struct iscsi_text *t, const uint8_t *bhs, const uint8_t *data,
 {
 	uint8_t flags = bhs[1];
 	bool final = flags & ISCSI_FLAG_FINAL, cont = flags & ISCSI_TEXT_CONTINUE;
-	uint32_t itt = get_be32(bhs + 16), ttt = get_be32(bhs + 20);
+	uint32_t itt = scst_get_be32(bhs + 16), ttt = scst_get_be32(bhs + 20);
 	struct iscsi_kvlist *kl;
 	int ret;
 
