@@ -16,8 +16,9 @@ static void bio_done(struct scst_bio *bio, enum scst_sense_reason reason)
 	scst_cmd_done(cmd, reason);
 }
 
-static void submit(struct scst_cmd *cmd, enum scst_bio_op op, uint64_t off, uint64_t len,
-		   uint32_t flags)
+void scst_cmd_submit_bio(struct scst_cmd *cmd, enum scst_bio_op op, uint32_t flags, uint64_t off,
+			 uint64_t len, void *buf,
+			 void (*done)(struct scst_bio *bio, enum scst_sense_reason reason))
 {
 	struct scst_bio *bio = &cmd->bio;
 	struct scst_device *dev = cmd->tgt_dev->dev;
@@ -28,15 +29,21 @@ static void submit(struct scst_cmd *cmd, enum scst_bio_op op, uint64_t off, uint
 	bio->flags = flags;
 	bio->offset = off;
 	bio->len = len;
-	bio->iov_inline.iov_base = cmd->buf;
-	bio->iov_inline.iov_len = len;
-	bio->iov = &bio->iov_inline;
-	bio->iovcnt = 1;
-	bio->done = bio_done;
+	bio->iov_inline.iov_base = buf;
+	bio->iov_inline.iov_len = buf ? len : 0;
+	bio->iov = buf ? &bio->iov_inline : NULL;
+	bio->iovcnt = buf ? 1 : 0;
+	bio->done = done;
 	bio->priv = cmd;
 	bio->progress = 0;
 	bio->hstate = 0;
 	dev->handler->submit(bio);
+}
+
+static void submit(struct scst_cmd *cmd, enum scst_bio_op op, uint64_t off, uint64_t len,
+		   uint32_t flags)
+{
+	scst_cmd_submit_bio(cmd, op, flags, off, len, cmd->buf, bio_done);
 }
 
 static uint32_t fua_flags(const struct scst_cmd *cmd)

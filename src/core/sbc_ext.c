@@ -150,24 +150,7 @@ static void x_bio_done(struct scst_bio *bio, enum scst_sense_reason reason);
 static void x_submit(struct scst_cmd *cmd, enum scst_bio_op op, uint32_t flags, uint64_t off,
 		     uint64_t len, void *buf)
 {
-	struct scst_bio *bio = &cmd->bio;
-	struct scst_device *dev = cmd_dev(cmd);
-
-	bio->dev = dev;
-	bio->reactor = cmd->sess->reactor;
-	bio->op = op;
-	bio->flags = flags;
-	bio->offset = off;
-	bio->len = len;
-	bio->iov_inline.iov_base = buf;
-	bio->iov_inline.iov_len = buf ? len : 0;
-	bio->iov = buf ? &bio->iov_inline : NULL;
-	bio->iovcnt = buf ? 1 : 0;
-	bio->done = x_bio_done;
-	bio->priv = cmd;
-	bio->progress = 0;
-	bio->hstate = 0;
-	dev->handler->submit(bio);
+	scst_cmd_submit_bio(cmd, op, flags, off, len, buf, x_bio_done);
 }
 
 static bool step(struct scst_cmd *cmd, enum scst_sense_reason last);
