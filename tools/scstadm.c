@@ -32,6 +32,9 @@ static void usage(FILE *out)
 		"  mgmt PATH 'COMMAND'  run a command on PATH/mgmt, e.g.\n"
 		"                       mgmt handlers/vdisk_nullio 'add_device n1 size=1048576'\n"
 		"                       mgmt targets/iscsi/IQN/luns 'add n1 3 read_only=1'\n"
+		"                       mgmt targets/iscsi/IQN/luns 'replace n2 3'\n"
+		"                       mgmt targets/iscsi/IQN/ini_groups/G/initiators 'move INI G2'\n"
+		"                       mgmt targets/iscsi 'add_target IQN IncomingUser=u s3cret;enabled=1'\n"
 		"  save [FILE]          write the running configuration to FILE (or stdout)\n"
 		"  apply FILE           make the running state equal to FILE\n"
 		"  check FILE           validate FILE against the running daemon, change nothing\n"
@@ -224,7 +227,10 @@ static int cmd_ls(int argc, char **argv)
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(name, strlen(name));
 			printf(",\"type\":\"%s\"",
-			       kind == 'd' ? "dir" : kind == 'm' ? "mgmt" : "attr");
+			       kind == 'd'   ? "dir"
+			       : kind == 'm' ? "mgmt"
+			       : kind == 'l' ? "link"
+					     : "attr");
 			if (val) {
 				fputs(",\"value\":", stdout);
 				json_str(val, strlen(val));
@@ -232,6 +238,9 @@ static int cmd_ls(int argc, char **argv)
 			putchar('}');
 		} else if (kind == 'd') {
 			printf("%s/\n", name);
+		} else if (kind == 'l') {
+			/* A link, as ls -l shows a sysfs symlink. */
+			printf("%s -> /%s\n", name, val ? val : "");
 		} else if (val) {
 			/* One line per attribute: a multi-line value shows its first line. */
 			printf("%s = %.*s\n", name, (int)strcspn(val, "\n"), val);

@@ -100,7 +100,7 @@ struct scst_device {
 	uint8_t type;
 
 	/* Attributes. Set by management before attach; attach fills size/nblocks. */
-	char filename[4096];
+	char *filename; /* backing file or NULL; the core allocates and frees it */
 	uint64_t size; /* bytes */
 	uint32_t block_size; /* 512 or 4096 */
 	unsigned block_shift;

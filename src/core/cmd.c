@@ -261,7 +261,7 @@ static void pre_exec(struct scst_cmd *cmd)
 		cmd_exec(cmd);
 		return;
 	}
-	if (unlikely(td->gone)) {
+	if (unlikely(td->gone && !td->replaced)) {
 		scst_cmd_set_error(cmd, SCST_SENSE_LUN_NOT_SUPPORTED, NULL);
 		cmd_xmit(cmd);
 		return;
@@ -348,12 +348,12 @@ void scst_cmd_done(struct scst_cmd *cmd, enum scst_sense_reason reason)
 		td->inflight--;
 		if (cmd->attr == SCST_TASK_ORDERED)
 			td->inflight_ordered--;
-		/* SPC-4 6.33: REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED. */
-		if (cmd->op && cmd->op->exec == scst_spc_report_luns &&
-		    cmd->reason == SCST_SENSE_NONE)
-			scst_ua_clear_reason(td, SCST_SENSE_UA_REPORTED_LUNS_DATA_CHANGED);
 		schedule_drain(td);
 	}
+	/* SPC-4 6.33: REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED (on every LUN of the
+	 * nexus, even when sent to a LUN it does not have). */
+	if (cmd->op && cmd->op->exec == scst_spc_report_luns && cmd->reason == SCST_SENSE_NONE)
+		scst_session_luns_reported(cmd->sess);
 	cmd_xmit(cmd);
 }
 

@@ -84,6 +84,10 @@ struct scst_tgt_dev {
 	unsigned inflight_ordered;
 	struct scst_cmd *blocked_head, *blocked_tail;
 	bool gone; /* LUN removed; commands finish with LUN NOT SUPPORTED */
+	/* Gone because the LUN now names another device (replace, re-bind): commands
+	 * received before the change still run here, on the device they were parsed for,
+	 * as if they had completed before it. */
+	bool replaced;
 	unsigned cmd_refs; /* commands initialised on this tgt_dev and not yet freed */
 	struct scst_work drain_work; /* runs the blocked queue after a completion */
 	bool drain_scheduled;
@@ -130,6 +134,10 @@ void scst_lun_table_unexport(struct scst_lun_table *tbl);
 void scst_acg_free(struct scst_acg *g);
 
 struct scst_target *scst_target_first(void);
+/* Is the driver switched on (scst_driver_set_enabled)? scst_mgmt_lock held. */
+bool scst_driver_enabled_locked(const struct scst_tgt_template *tmpl);
+/* The i-th driver switched off, NULL past the last; scst_mgmt_lock held. */
+const struct scst_tgt_template *scst_driver_disabled_at(unsigned i);
 struct scst_lun_table *scst_lun_table_get(struct scst_lun_table *t);
 void scst_lun_table_put(struct scst_lun_table *t);
 const struct scst_lun_entry *scst_lun_table_find(const struct scst_lun_table *t, uint64_t lun);
@@ -139,6 +147,12 @@ struct scst_acg *scst_acg_find(struct scst_target *tgt, const char *group);
 /* Sessions (session.c). */
 struct scst_tgt_dev *scst_tgt_dev_get(struct scst_session *sess, uint64_t lun);
 void scst_session_luns_changed(struct scst_acg *acg);
+/* REPORT LUNS succeeded on s: the initiator has the new list, so REPORTED LUNS DATA HAS
+ * CHANGED is cleared on every LUN of the I_T nexus, not only the one it was sent to
+ * (SPC-4 6.33; SCST does the same). On the session's reactor. */
+void scst_session_luns_reported(struct scst_session *s);
+/* Bind s to another access group and send it that group's table (scst_mgmt_lock held). */
+void scst_session_rebind(struct scst_session *s, struct scst_acg *acg);
 void scst_tgt_dev_maybe_free(struct scst_tgt_dev *td);
 void scst_session_cmd_gone(struct scst_session *s);
 void scst_device_release(struct scst_device *dev);

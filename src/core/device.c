@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,9 +98,17 @@ static int device_apply_attr(struct scst_device *d, const char *k, const char *v
 	bool b;
 
 	if (!strcmp(k, "filename")) {
-		if (strlen(v) >= sizeof(d->filename))
-			return scst_errf(err, errlen, -EINVAL, "filename too long");
-		scst_copy_str(d->filename, sizeof(d->filename), v);
+		char *f;
+
+		if (strlen(v) >= PATH_MAX)
+			return scst_errf(err, errlen, -EINVAL,
+					 "filename too long (at most %d bytes)", PATH_MAX - 1);
+		/* Allocated: a path is rarely long, and 4096 devices must stay small. */
+		f = strdup(v);
+		if (!f)
+			return scst_errf(err, errlen, -ENOMEM, "out of memory");
+		free(d->filename);
+		d->filename = f;
 	} else if (!strcmp(k, "size")) {
 		if (parse_u64(v, &n))
 			return scst_errf(err, errlen, -EINVAL, "size: not a number: %s", v);
@@ -195,6 +204,13 @@ static int device_apply_attrs(struct scst_device *d, const char *attrs, char *er
 	return ret;
 }
 
+/* Free a device that is not (or no longer) in the registry and not attached. */
+static void device_free(struct scst_device *d)
+{
+	free(d->filename);
+	free(d);
+}
+
 int scst_device_add(const char *handler, const char *name, const char *attrs, char *err,
 		    size_t errlen)
 {
@@ -232,7 +248,7 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 	d->naa_id = 0x5ull << 60 | (hash & 0xfffffffffull);
 	ret = device_apply_attrs(d, attrs, err, errlen);
 	if (ret) {
-		free(d);
+		device_free(d);
 		return ret;
 	}
 	d->block_shift = d->block_size == 4096 ? 12 : 9;
@@ -242,7 +258,7 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 	ret = h->attach(d, err, errlen);
 	if (ret) {
 		pthread_mutex_destroy(&d->lock);
-		free(d);
+		device_free(d);
 		return ret;
 	}
 	d->nblocks = d->size >> d->block_shift;
@@ -251,7 +267,7 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 		pthread_mutex_unlock(&scst_mgmt_lock);
 		h->detach(d);
 		pthread_mutex_destroy(&d->lock);
-		free(d);
+		device_free(d);
 		return scst_errf(err, errlen, -EEXIST, "device %s already exists", name);
 	}
 	d->next = devices;
@@ -281,7 +297,7 @@ int scst_device_del(const char *name, char *err, size_t errlen)
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	d->handler->detach(d);
 	pthread_mutex_destroy(&d->lock);
-	free(d);
+	device_free(d);
 	return 0;
 }
 
@@ -290,7 +306,7 @@ int scst_device_get_attr(struct scst_device *d, const char *attr, char *buf, siz
 	if (!strcmp(attr, "handler"))
 		snprintf(buf, len, "%s", d->handler->name);
 	else if (!strcmp(attr, "filename"))
-		snprintf(buf, len, "%s", d->filename);
+		snprintf(buf, len, "%s", d->filename ? d->filename : "");
 	else if (!strcmp(attr, "size"))
 		snprintf(buf, len, "%" PRIu64, d->size);
 	else if (!strcmp(attr, "blocksize"))

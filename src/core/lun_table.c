@@ -55,56 +55,82 @@ const struct scst_lun_entry *scst_lun_table_find(const struct scst_lun_table *t,
 	return NULL;
 }
 
-/* Build a new table from old, with entry 'add' added (or LUN 'del' removed). */
-static struct scst_lun_table *table_rebuild(const struct scst_lun_table *old,
-					    const struct scst_lun_entry *add, int64_t del)
+/*
+ * Build a new table from old with edits applied: ed[] sorted by LUN, one per LUN;
+ * an edit with a device adds or replaces its LUN, one without removes it. One
+ * merge of two sorted lists, so a batch of edits costs one table, not one each.
+ */
+static struct scst_lun_table *table_merge(const struct scst_lun_table *old,
+					  const struct scst_lun_entry *ed, unsigned ned)
 {
 	struct scst_lun_table *t = calloc(1, sizeof(*t));
-	unsigned n = 0;
+	unsigned n = 0, i = 0, j = 0;
 	uint64_t max = 0;
 
 	if (!t)
 		return NULL;
 	atomic_init(&t->refcount, 1);
-	t->entries = calloc(old->count + 1, sizeof(*t->entries));
+	t->entries = calloc(old->count + ned + 1, sizeof(*t->entries));
 	if (!t->entries) {
 		free(t);
 		return NULL;
 	}
-	for (unsigned i = 0; i < old->count; i++) {
-		if ((int64_t)old->entries[i].lun == del)
+	while (i < old->count || j < ned) {
+		if (j == ned || (i < old->count && old->entries[i].lun < ed[j].lun)) {
+			t->entries[n++] = old->entries[i++];
 			continue;
-		/* Keep entries sorted: the new LUN goes before the first larger one. */
-		if (add && add->lun < old->entries[i].lun) {
-			t->entries[n++] = *add;
-			add = NULL;
 		}
-		t->entries[n++] = old->entries[i];
+		if (i < old->count && old->entries[i].lun == ed[j].lun)
+			i++; /* replaced or removed */
+		if (ed[j].dev)
+			t->entries[n++] = ed[j];
+		j++;
 	}
-	if (add)
-		t->entries[n++] = *add;
 	t->count = n;
-	for (unsigned i = 0; i < n; i++) {
-		atomic_fetch_add(&t->entries[i].dev->refcount, 1);
-		if (t->entries[i].lun > max)
-			max = t->entries[i].lun;
+	for (unsigned k = 0; k < n; k++) {
+		atomic_fetch_add(&t->entries[k].dev->refcount, 1);
+		if (t->entries[k].lun > max)
+			max = t->entries[k].lun;
 	}
 	if (n) {
 		t->index_size = (uint32_t)max + 1;
 		t->by_lun = malloc(t->index_size * sizeof(*t->by_lun));
 		if (!t->by_lun) {
 			t->count = 0;
-			for (unsigned i = 0; i < n; i++)
-				atomic_fetch_sub(&t->entries[i].dev->refcount, 1);
+			for (unsigned k = 0; k < n; k++)
+				atomic_fetch_sub(&t->entries[k].dev->refcount, 1);
 			free(t->entries);
 			free(t);
 			return NULL;
 		}
 		memset(t->by_lun, 0xff, t->index_size * sizeof(*t->by_lun));
-		for (unsigned i = 0; i < n; i++)
-			t->by_lun[t->entries[i].lun] = (int32_t)i;
+		for (unsigned k = 0; k < n; k++)
+			t->by_lun[t->entries[k].lun] = (int32_t)k;
 	}
 	return t;
+}
+
+/* One edit (add, replace, or remove with dev NULL). */
+static struct scst_lun_table *table_rebuild(const struct scst_lun_table *old, uint64_t lun,
+					    struct scst_device *dev, bool read_only)
+{
+	const struct scst_lun_entry e = { .lun = lun, .dev = dev, .read_only = read_only };
+
+	return table_merge(old, &e, 1);
+}
+
+/* Export counts follow the edits: the entry a LUN had goes, the new one comes. */
+static void count_exports(const struct scst_lun_table *old, const struct scst_lun_entry *ed,
+			  unsigned ned)
+{
+	for (unsigned j = 0; j < ned; j++) {
+		const struct scst_lun_entry *cur = scst_lun_table_find(old, ed[j].lun);
+
+		if (cur)
+			cur->dev->export_count--;
+		if (ed[j].dev)
+			ed[j].dev->export_count++;
+	}
 }
 
 /* Publish a new table for g and tell the sessions using it. Called with the lock held. */
@@ -138,7 +164,7 @@ int scst_lun_add(struct scst_target *tgt, const char *group, uint64_t lun, const
 			return scst_errf(err, errlen, -ENOENT, "no device %s", device);
 		return scst_errf(err, errlen, -EEXIST, "LUN %" PRIu64 " already exists", lun);
 	}
-	t = table_rebuild(g->luns, &e, -1);
+	t = table_rebuild(g->luns, lun, e.dev, read_only);
 	if (!t) {
 		pthread_mutex_unlock(&scst_mgmt_lock);
 		return scst_errf(err, errlen, -ENOMEM, "out of memory");
@@ -165,7 +191,7 @@ int scst_lun_del(struct scst_target *tgt, const char *group, uint64_t lun, char 
 			return scst_errf(err, errlen, -ENOENT, "no group %s", group);
 		return scst_errf(err, errlen, -ENOENT, "no LUN %" PRIu64, lun);
 	}
-	t = table_rebuild(g->luns, NULL, (int64_t)lun);
+	t = table_rebuild(g->luns, lun, NULL, false);
 	if (!t) {
 		pthread_mutex_unlock(&scst_mgmt_lock);
 		return scst_errf(err, errlen, -ENOMEM, "out of memory");
@@ -174,6 +200,113 @@ int scst_lun_del(struct scst_target *tgt, const char *group, uint64_t lun, char 
 	table_publish(g, t);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	return 0;
+}
+
+int scst_lun_replace(struct scst_target *tgt, const char *group, uint64_t lun, const char *device,
+		     bool read_only, char *err, size_t errlen)
+{
+	struct scst_lun_entry e = { .lun = lun, .read_only = read_only };
+	const struct scst_lun_entry *cur;
+	struct scst_lun_table *t;
+	struct scst_acg *g;
+
+	if (lun >= SCST_MAX_LUN)
+		return scst_errf(err, errlen, -EINVAL, "LUN %" PRIu64 " out of range 0..%u", lun,
+				 SCST_MAX_LUN - 1);
+	pthread_mutex_lock(&scst_mgmt_lock);
+	g = scst_acg_find(tgt, group);
+	e.dev = scst_device_find(device);
+	if (!g || !e.dev) {
+		pthread_mutex_unlock(&scst_mgmt_lock);
+		if (!g)
+			return scst_errf(err, errlen, -ENOENT, "no group %s", group);
+		return scst_errf(err, errlen, -ENOENT, "no device %s", device);
+	}
+	cur = scst_lun_table_find(g->luns, lun);
+	if (cur && cur->dev == e.dev && cur->read_only == read_only) {
+		pthread_mutex_unlock(&scst_mgmt_lock);
+		return 0; /* already so: no new table, no unit attention */
+	}
+	/* The entry changes in one rebuild: one table, no gap. */
+	t = table_merge(g->luns, &e, 1);
+	if (!t) {
+		pthread_mutex_unlock(&scst_mgmt_lock);
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	count_exports(g->luns, &e, 1);
+	table_publish(g, t);
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return 0;
+}
+
+static int cmp_lun(const void *a, const void *b)
+{
+	const struct scst_lun_entry *x = a, *y = b;
+
+	return x->lun < y->lun ? -1 : x->lun > y->lun;
+}
+
+/* Resolve and check a batch against g's table; lock held. 0, or -errno and err. */
+static int check_changes(const struct scst_acg *g, const struct scst_lun_change *ch,
+			 struct scst_lun_entry *ed, unsigned n, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < n; i++) {
+		ed[i] = (struct scst_lun_entry){ .lun = ch[i].lun, .read_only = ch[i].read_only };
+		if (ch[i].lun >= SCST_MAX_LUN)
+			return scst_errf(err, errlen, -EINVAL, "LUN %" PRIu64 " out of range 0..%u",
+					 ch[i].lun, SCST_MAX_LUN - 1);
+		if (ch[i].device && !(ed[i].dev = scst_device_find(ch[i].device)))
+			return scst_errf(err, errlen, -ENOENT, "no device %s", ch[i].device);
+		if (!ch[i].device && !scst_lun_table_find(g->luns, ch[i].lun))
+			return scst_errf(err, errlen, -ENOENT, "no LUN %" PRIu64, ch[i].lun);
+	}
+	qsort(ed, n, sizeof(*ed), cmp_lun);
+	for (unsigned i = 1; i < n; i++)
+		if (ed[i].lun == ed[i - 1].lun)
+			return scst_errf(err, errlen, -EINVAL, "LUN %" PRIu64 " is changed twice",
+					 ed[i].lun);
+	return 0;
+}
+
+/* Does edit e leave the table as it is? */
+static bool edit_is_noop(const struct scst_lun_table *t, const struct scst_lun_entry *e)
+{
+	const struct scst_lun_entry *cur = scst_lun_table_find(t, e->lun);
+
+	return e->dev && cur && cur->dev == e->dev && cur->read_only == e->read_only;
+}
+
+int scst_lun_update(struct scst_target *tgt, const char *group, const struct scst_lun_change *ch,
+		    unsigned n, char *err, size_t errlen)
+{
+	struct scst_lun_entry *ed = calloc(n ? n : 1, sizeof(*ed));
+	struct scst_lun_table *t;
+	struct scst_acg *g;
+	unsigned k = 0;
+	int ret;
+
+	if (!ed)
+		return scst_errf(err, errlen, -ENOMEM, "out of memory");
+	pthread_mutex_lock(&scst_mgmt_lock);
+	g = scst_acg_find(tgt, group);
+	ret = g ? check_changes(g, ch, ed, n, err, errlen)
+		: scst_errf(err, errlen, -ENOENT, "no group %s", group);
+	/* Drop the edits that change nothing: no table and no unit attention for them. */
+	for (unsigned i = 0; !ret && i < n; i++)
+		if (!edit_is_noop(g->luns, &ed[i]))
+			ed[k++] = ed[i];
+	if (!ret && k) {
+		t = table_merge(g->luns, ed, k);
+		if (t) {
+			count_exports(g->luns, ed, k);
+			table_publish(g, t);
+		} else {
+			ret = scst_errf(err, errlen, -ENOMEM, "out of memory");
+		}
+	}
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	free(ed);
+	return ret;
 }
 
 int scst_lun_clear(struct scst_target *tgt, const char *group, char *err, size_t errlen)

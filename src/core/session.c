@@ -150,7 +150,9 @@ void scst_tgt_dev_maybe_free(struct scst_tgt_dev *td)
 	free(td);
 }
 
-static struct scst_tgt_dev *tgt_dev_create(struct scst_session *s, const struct scst_lun_entry *e)
+/* A new I_T_L nexus for entry e; first_ua is the unit attention it starts with. */
+static struct scst_tgt_dev *tgt_dev_create(struct scst_session *s, const struct scst_lun_entry *e,
+					   enum scst_sense_reason first_ua)
 {
 	struct scst_tgt_dev *td = calloc(1, sizeof(*td));
 	struct scst_device *dev = e->dev;
@@ -169,9 +171,7 @@ static struct scst_tgt_dev *tgt_dev_create(struct scst_session *s, const struct 
 		dev->tgt_devs->dev_prev = td;
 	dev->tgt_devs = td;
 	pthread_mutex_unlock(&dev->lock);
-	/* A new I_T_L nexus starts with POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
-	 * (SAM-5 6.3.3); 29/00 is the form initiators (libiscsi, Linux) retry on. */
-	scst_ua_queue(td, SCST_SENSE_UA_RESET);
+	scst_ua_queue(td, first_ua);
 	td->hash_next = s->tgt_devs[hash_lun(e->lun)];
 	s->tgt_devs[hash_lun(e->lun)] = td;
 	return td;
@@ -187,21 +187,55 @@ struct scst_tgt_dev *scst_tgt_dev_get(struct scst_session *s, uint64_t lun)
 	e = scst_lun_table_find(s->luns, lun);
 	if (!e)
 		return NULL;
-	return tgt_dev_create(s, e);
+	/* A new I_T_L nexus starts with POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
+	 * (SAM-5 6.3.3); 29/00 is the form initiators (libiscsi, Linux) retry on. */
+	return tgt_dev_create(s, e, SCST_SENSE_UA_RESET);
 }
 
-/* On the session's reactor: adopt a new LUN table. */
+void scst_session_luns_reported(struct scst_session *s)
+{
+	for (unsigned h = 0; h < SCST_TGT_DEV_HASH; h++)
+		for (struct scst_tgt_dev *td = s->tgt_devs[h]; td; td = td->hash_next)
+			scst_ua_clear_reason(td, SCST_SENSE_UA_REPORTED_LUNS_DATA_CHANGED);
+}
+
+/* Do two tables list the same LUN numbers (the inventory REPORT LUNS returns)? */
+static bool same_inventory(const struct scst_lun_table *a, const struct scst_lun_table *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (unsigned i = 0; i < a->count; i++)
+		if (a->entries[i].lun != b->entries[i].lun)
+			return false;
+	return true;
+}
+
+/*
+ * On the session's reactor: adopt a new LUN table (a LUN added, removed or
+ * replaced, or the session re-bound to another access group). Unit attentions
+ * go only to the nexuses a change affects:
+ *  - the set of LUNs changed: REPORTED LUNS DATA HAS CHANGED (SPC-4 6.33) on
+ *    every remaining nexus of the session;
+ *  - a LUN now names another device: the old nexus ends and a new one starts
+ *    with INQUIRY DATA HAS CHANGED (the logical unit behind the LUN, its
+ *    identification and serial, is another one, which SPC-4 reports with this
+ *    condition; the LUN list is the same, so REPORTED LUNS DATA HAS CHANGED
+ *    would not tell the initiator to look again). SCST does the same;
+ *  - only read_only changed: MODE PARAMETERS CHANGED (the WP bit of MODE SENSE).
+ */
 static void session_swap_luns(void *arg)
 {
 	struct luns_msg *m = arg;
 	struct scst_session *s = m->sess;
 	struct scst_lun_table *old = s->luns;
+	bool inv_changed;
 
 	if (s->unregistering) {
 		scst_lun_table_put(m->table);
 		goto out;
 	}
 	s->luns = m->table;
+	inv_changed = !same_inventory(old, s->luns);
 	for (unsigned h = 0; h < SCST_TGT_DEV_HASH; h++) {
 		struct scst_tgt_dev *td = s->tgt_devs[h], *next;
 
@@ -210,16 +244,28 @@ static void session_swap_luns(void *arg)
 
 			next = td->hash_next;
 			if (e && e->dev == td->dev) {
-				td->read_only = e->read_only;
-				/* SPC-4 7.x: the inventory changed for this I_T nexus. */
-				scst_ua_queue(td, SCST_SENSE_UA_REPORTED_LUNS_DATA_CHANGED);
+				if (e->read_only != td->read_only) {
+					td->read_only = e->read_only;
+					scst_ua_queue(td, SCST_SENSE_UA_MODE_PARAMETERS_CHANGED);
+				}
+				if (inv_changed)
+					scst_ua_queue(td, SCST_SENSE_UA_REPORTED_LUNS_DATA_CHANGED);
 				continue;
 			}
 			/* The LUN is gone or names another device: new commands will not
 			 * find this tgt_dev; in-flight ones finish on it. */
 			tgt_dev_unhash(s, td);
 			td->gone = true;
+			td->replaced = e != NULL;
 			scst_tgt_dev_maybe_free(td);
+			if (!e)
+				continue;
+			/* Replaced: the new nexus goes to the head of this bucket, behind the
+			 * walk, so it is not visited again. Without memory it is created on
+			 * the next command instead, with the power-on UA. */
+			td = tgt_dev_create(s, e, SCST_SENSE_UA_INQUIRY_DATA_CHANGED);
+			if (td && inv_changed)
+				scst_ua_queue(td, SCST_SENSE_UA_REPORTED_LUNS_DATA_CHANGED);
 		}
 	}
 	/* A nexus that has touched no LUN yet learns the change from the power-on UA
@@ -230,25 +276,36 @@ out:
 	free(m);
 }
 
+/* Post the table of s's group to s's reactor. Called with scst_mgmt_lock held. */
+static void session_post_luns(struct scst_session *s)
+{
+	struct luns_msg *m = malloc(sizeof(*m));
+
+	if (m) {
+		m->sess = s;
+		m->table = scst_lun_table_get(s->acg->luns);
+		session_get(s);
+		if (!scst_reactor_post(s->reactor, session_swap_luns, m))
+			return;
+		scst_lun_table_put(m->table);
+		atomic_fetch_sub(&s->refcount, 1);
+		free(m);
+	}
+	/* Not silent: the session keeps its old view until the next change reaches it. */
+	scst_err("session %s: out of memory sending it its new LUN table", s->initiator_name);
+}
+
+void scst_session_rebind(struct scst_session *s, struct scst_acg *acg)
+{
+	s->acg = acg;
+	session_post_luns(s);
+}
+
 void scst_session_luns_changed(struct scst_acg *acg)
 {
-	for (struct scst_session *s = acg->tgt->sessions; s; s = s->next) {
-		struct luns_msg *m;
-
-		if (s->acg != acg)
-			continue;
-		m = malloc(sizeof(*m));
-		if (!m)
-			continue;
-		m->sess = s;
-		m->table = scst_lun_table_get(acg->luns);
-		session_get(s);
-		if (scst_reactor_post(s->reactor, session_swap_luns, m)) {
-			scst_lun_table_put(m->table);
-			atomic_fetch_sub(&s->refcount, 1);
-			free(m);
-		}
-	}
+	for (struct scst_session *s = acg->tgt->sessions; s; s = s->next)
+		if (s->acg == acg)
+			session_post_luns(s);
 }
 
 static void session_finish_unregister(struct scst_session *s)

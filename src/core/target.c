@@ -13,6 +13,62 @@
 
 static struct scst_target *targets;
 
+/*
+ * Drivers switched off as a whole (targets/<driver>/enabled 0, or "enabled 0" in
+ * a TARGET_DRIVER block): none of their targets takes a new login, whatever its
+ * own enabled says. Under scst_mgmt_lock. A driver is one of the few registered
+ * templates, so a small array is enough.
+ */
+#define MAX_DISABLED_DRIVERS 8
+static const struct scst_tgt_template *disabled_drivers[MAX_DISABLED_DRIVERS];
+
+bool scst_driver_enabled_locked(const struct scst_tgt_template *tmpl)
+{
+	for (unsigned i = 0; i < MAX_DISABLED_DRIVERS; i++)
+		if (disabled_drivers[i] == tmpl)
+			return false;
+	return true;
+}
+
+const struct scst_tgt_template *scst_driver_disabled_at(unsigned i)
+{
+	for (unsigned k = 0; k < MAX_DISABLED_DRIVERS; k++)
+		if (disabled_drivers[k] && !i--)
+			return disabled_drivers[k];
+	return NULL;
+}
+
+bool scst_driver_enabled(const char *driver)
+{
+	const struct scst_tgt_template *tmpl = scst_find_target_template(driver);
+	bool on;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	on = !tmpl || scst_driver_enabled_locked(tmpl);
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return on;
+}
+
+int scst_driver_set_enabled(const char *driver, bool enabled, char *err, size_t errlen)
+{
+	const struct scst_tgt_template *tmpl = scst_find_target_template(driver);
+	int ret = 0;
+
+	if (!tmpl)
+		return scst_errf(err, errlen, -ENOENT, "unknown target driver %s", driver);
+	pthread_mutex_lock(&scst_mgmt_lock);
+	for (unsigned i = 0; i < MAX_DISABLED_DRIVERS; i++) {
+		if (enabled && disabled_drivers[i] == tmpl)
+			disabled_drivers[i] = NULL;
+		if (!enabled && !disabled_drivers[i] && scst_driver_enabled_locked(tmpl))
+			disabled_drivers[i] = tmpl;
+	}
+	if (!enabled && scst_driver_enabled_locked(tmpl))
+		ret = scst_errf(err, errlen, -ENOSPC, "too many drivers disabled");
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return ret;
+}
+
 struct scst_target *scst_target_first(void)
 {
 	return targets;

@@ -81,7 +81,7 @@ int vdisk_attach(struct scst_device *dev, const struct vdisk_open_args *a, char 
 	struct stat st;
 	int fd, ret;
 
-	if (!dev->filename[0])
+	if (!dev->filename || !dev->filename[0])
 		return scst_errf(err, errlen, -EINVAL, "filename is required");
 	ret = vdisk_set_block_size(dev, err, errlen);
 	if (ret)

@@ -19,18 +19,30 @@
  *
  *   1. add new devices (a failing attach undoes the ones added: no change)
  *   2. disable targets the file wants disabled
- *   3. remove LUNs that go or change (from every table)
- *   4. remove initiators, then groups, then targets, then devices
- *   5. change device attributes; add targets, set rel_tgt_id and attributes
- *   6. create groups and add their initiators
- *   7. add LUNs (new and changed ones)
+ *   3. remove LUNs that go (and, on a target whose initiator patterns change,
+ *      LUNs whose device or read_only changes)
+ *   4. remove groups (with their patterns), then targets, then devices
+ *   5. change device attributes; add targets, set rel_tgt_id and attributes;
+ *      create new groups with their whole LUN table (no initiator yet: they
+ *      expose nothing)
+ *   6. per target, all initiator pattern changes as one core change: live
+ *      sessions re-bind from their old group straight to their new one
+ *   7. add LUNs to the tables that existed, and replace changed ones in place
+ *      (one table: no gap)
  *   8. enable targets the file wants enabled
  *
- * A LUN whose device or read_only changes is removed in 3 and added in 7:
- * sessions see it missing for that moment (REPORTED LUNS DATA HAS CHANGED
- * twice). Group order and the order of initiator patterns inside a kept group
- * are not rearranged; new ones are appended. Handler-specific device
- * attributes the core cannot report are not compared.
+ * So every table that existed holds, until step 7, only LUNs that both the old
+ * and the new file give it, and a new group holds only what the new file gives
+ * it; step 7 adds the rest once every session is in its new group. A LUN whose
+ * device or read_only changes on a target whose patterns stay is swapped in one
+ * table (INQUIRY DATA HAS CHANGED or MODE PARAMETERS CHANGED); where patterns
+ * change it is removed in 3 and added in 7 (missing for that moment), since its
+ * table may gain or lose sessions in 6. Every change to one table is published
+ * as one table (scst_lun_update): one message per session, not one per LUN.
+ * Should a core call fail after step 1 (out of memory), the message lists what
+ * was done. Group order and the order of initiator patterns
+ * inside a kept group are not rearranged; new ones are appended. Handler-specific
+ * device attributes the core cannot report are not compared.
  *
  * Threads: management thread only.
  */
@@ -67,9 +79,16 @@ static bool attr_is(const struct scst_conf_attr *list, const char *key, const ch
 	return a && !strcmp(a->value, v);
 }
 
+/* A target's own switch; its driver's ("enabled 0" in TARGET_DRIVER) is separate. */
 static bool want_enabled(const struct scst_conf_driver *d, const struct scst_conf_target *t)
 {
-	return !attr_is(d->attrs, "enabled", "0") && attr_is(t->attrs, "enabled", "1");
+	(void)d;
+	return attr_is(t->attrs, "enabled", "1");
+}
+
+static bool want_driver_enabled(const struct scst_conf_driver *d)
+{
+	return !d || !attr_is(d->attrs, "enabled", "0");
 }
 
 static bool lun_ro(const struct scst_conf_lun *l)
@@ -158,12 +177,30 @@ static bool value_equal(const char *name, const char *a, const char *b)
 
 /* ---- checking ---- */
 
+/* Kinds of change an apply counts, to say exactly what it did if it stops part way. */
+enum change_kind {
+	C_DEV_ADDED,
+	C_TGT_DISABLED,
+	C_LUN_REMOVED,
+	C_DEV_CHANGED,
+	C_TGT_ADDED,
+	C_TGT_CHANGED,
+	C_GRP_ADDED,
+	C_INI_CHANGED,
+	C_GRP_REMOVED,
+	C_TGT_REMOVED,
+	C_DEV_REMOVED,
+	C_LUN_ADDED,
+	C_COUNT
+};
+
 struct ctx {
 	const struct scst_conf *want;
 	struct scst_conf *have;
 	unsigned scratch;
 	char *err;
 	size_t errlen;
+	unsigned done[C_COUNT];
 };
 
 /* A name for a renamed copy that neither the running state nor the file uses. */
@@ -453,13 +490,30 @@ int scst_conf_apply_check(const struct scst_conf *want, char *err, size_t errlen
 
 /* ---- applying ---- */
 
-/* A core call failed at pos: its one-line reason, with where the apply stopped. */
+/* A core call failed at pos: its one-line reason and exactly what the apply had done. */
 static int core_fail(struct ctx *x, const struct scst_conf_pos *pos, int ret, const char *why)
 {
+	static const char *const what[] = {
+		[C_DEV_ADDED] = "devices added",
+		[C_TGT_DISABLED] = "drivers or targets disabled",
+		[C_LUN_REMOVED] = "LUNs removed",	[C_DEV_CHANGED] = "device attributes set",
+		[C_TGT_ADDED] = "targets added",	[C_TGT_CHANGED] = "target attributes set",
+		[C_GRP_ADDED] = "groups added",		[C_INI_CHANGED] = "initiators changed",
+		[C_GRP_REMOVED] = "groups removed",	[C_TGT_REMOVED] = "targets removed",
+		[C_DEV_REMOVED] = "devices removed",	[C_LUN_ADDED] = "LUNs added or replaced",
+	};
+	char done[512];
+	size_t n = 0;
+
+	done[0] = 0;
+	for (unsigned i = 0; i < C_COUNT && n < sizeof(done); i++)
+		if (x->done[i])
+			n += (size_t)snprintf(done + n, sizeof(done) - n, "%s%u %s", n ? ", " : "",
+					      x->done[i], what[i]);
 	scst_conf_err(x->err, x->errlen, pos,
-		      "%s (apply stopped part way; the running state is between the old and the new "
-		      "configuration)",
-		      why);
+		      "%s (apply stopped part way after %s; the running state is between the "
+		      "old and the new configuration: fix the cause and apply again)",
+		      why, n ? done : "no change");
 	return ret;
 }
 
@@ -484,7 +538,10 @@ static int add_devices(struct ctx *x)
 			ret = scst_device_add(h->name, d->name, attrs, reason, sizeof(reason));
 			free(attrs);
 			if (ret)
-				scst_conf_err(x->err, x->errlen, &d->pos, "%s", reason);
+				scst_conf_err(x->err, x->errlen, &d->pos,
+					      "%s (nothing was changed)", reason);
+			else
+				x->done[C_DEV_ADDED]++;
 		}
 	}
 	if (!ret)
@@ -497,9 +554,15 @@ static int add_devices(struct ctx *x)
 	return ret;
 }
 
-/* Step 2. */
+/* Step 2: drivers and targets the file switches off. */
 static void disable_targets(struct ctx *x)
 {
+	for (const struct scst_conf_driver *wd = x->want->drivers; wd; wd = wd->next) {
+		if (!want_driver_enabled(wd) && scst_driver_enabled(wd->name)) {
+			scst_driver_set_enabled(wd->name, false, NULL, 0);
+			x->done[C_TGT_DISABLED]++;
+		}
+	}
 	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
 		const struct scst_conf_driver *wd = scst_conf_driver_find(x->want, hd->name);
 
@@ -508,109 +571,107 @@ static void disable_targets(struct ctx *x)
 							       : NULL;
 			struct scst_target *rt = scst_target_find(hd->name, ht->name);
 
-			if (rt && scst_target_enabled(rt) && (!wt || !want_enabled(wd, wt)))
+			if (rt && scst_target_enabled(rt) && (!wt || !want_enabled(wd, wt))) {
 				scst_target_set_enabled(rt, false);
+				x->done[C_TGT_DISABLED]++;
+			}
 		}
 	}
 }
 
-/* Step 3: LUNs of have that want lacks or has differently, in one table. */
-static int del_luns(struct ctx *x, struct scst_target *rt, const char *group,
-		    const struct scst_conf_lun *have, const struct scst_conf_lun *want,
-		    const struct scst_conf_pos *pos)
+/* Does any initiator pattern of the target change (a group's added or removed)? */
+static bool patterns_change(const struct scst_conf_target *ht, const struct scst_conf_target *wt)
+{
+	for (const struct scst_conf_group *hg = ht ? ht->groups : NULL; hg; hg = hg->next)
+		for (const struct scst_conf_initiator *i = hg->initiators; i; i = i->next)
+			if (!init_find(group_find(wt, hg->name), i->pattern))
+				return true;
+	for (const struct scst_conf_group *wg = wt ? wt->groups : NULL; wg; wg = wg->next)
+		for (const struct scst_conf_initiator *i = wg->initiators; i; i = i->next)
+			if (!init_find(group_find(ht, wg->name), i->pattern))
+				return true;
+	return false;
+}
+
+/* Publish the n changes of one table as one new table (one message per session). */
+static int update_table(struct ctx *x, struct scst_target *rt, const char *group,
+			const struct scst_lun_change *ch, unsigned n,
+			const struct scst_conf_pos *pos, enum change_kind kind)
 {
 	char reason[512];
+	int ret;
 
-	for (const struct scst_conf_lun *l = have; l; l = l->next) {
-		int ret;
-
-		if (lun_same(l, lun_find(want, l->lun)))
-			continue;
-		ret = scst_lun_del(rt, group, l->lun, reason, sizeof(reason));
-		if (ret)
-			return core_fail(x, pos, ret, reason);
-	}
+	if (!n)
+		return 0;
+	ret = scst_lun_update(rt, group, ch, n, reason, sizeof(reason));
+	if (ret)
+		return core_fail(x, pos, ret, reason);
+	x->done[kind] += n;
 	return 0;
 }
 
-/* Steps 3 and 4 for the targets the running state has. */
-static int remove_old(struct ctx *x)
+static unsigned lun_count(const struct scst_conf_lun *l)
 {
-	const struct scst_conf_pos top = { x->want->file, 0 };
-	char reason[512];
+	unsigned n = 0;
+
+	for (; l; l = l->next)
+		n++;
+	return n;
+}
+
+/* Step 3 for one table: LUNs of have that want lacks, and (unless they are replaced in
+ * place in step 7) those it has with another device or read_only. */
+static int del_luns(struct ctx *x, struct scst_target *rt, const char *group,
+		    const struct scst_conf_lun *have, const struct scst_conf_lun *want,
+		    bool keep_changed, const struct scst_conf_pos *pos)
+{
+	struct scst_lun_change *ch = calloc(lun_count(have) + 1, sizeof(*ch));
+	unsigned n = 0;
 	int ret;
+
+	if (!ch)
+		return core_fail(x, pos, -ENOMEM, "out of memory");
+	for (const struct scst_conf_lun *l = have; l; l = l->next) {
+		const struct scst_conf_lun *w = lun_find(want, l->lun);
+
+		if (!lun_same(l, w) && !(w && keep_changed))
+			ch[n++] = (struct scst_lun_change){ .lun = l->lun };
+	}
+	ret = update_table(x, rt, group, ch, n, pos, C_LUN_REMOVED);
+	free(ch);
+	return ret;
+}
+
+/*
+ * Step 3. A changed LUN is replaced in place (one table, no gap) when the target's
+ * initiator patterns stay as they are: the same sessions use the table before and
+ * after. When they change, sessions may move between tables in step 5, so a changed
+ * LUN is removed here and added in step 7: no session ever sees the old device under
+ * a group it is joining, nor the new one under a group it is leaving.
+ */
+static int remove_luns(struct ctx *x)
+{
+	int ret = 0;
 
 	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
 		for (const struct scst_conf_target *ht = hd->targets; ht; ht = ht->next) {
 			const struct scst_conf_target *wt = target_in(x->want, hd->name, ht->name);
 			struct scst_target *rt = scst_target_find(hd->name, ht->name);
 			const struct scst_conf_pos *pos = wt ? &wt->pos : &ht->pos;
+			bool keep = wt && !patterns_change(ht, wt);
 
 			if (!rt)
 				continue;
-			ret = del_luns(x, rt, NULL, ht->luns, wt ? wt->luns : NULL, pos);
+			ret = del_luns(x, rt, NULL, ht->luns, wt ? wt->luns : NULL, keep, pos);
 			for (const struct scst_conf_group *hg = ht->groups; hg && !ret;
 			     hg = hg->next) {
 				const struct scst_conf_group *wg = group_find(wt, hg->name);
 
 				ret = del_luns(x, rt, hg->name, hg->luns, wg ? wg->luns : NULL,
-					       pos);
+					       keep, pos);
 			}
 			if (ret)
 				return ret;
-		}
-	}
-	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
-		for (const struct scst_conf_target *ht = hd->targets; ht; ht = ht->next) {
-			const struct scst_conf_target *wt = target_in(x->want, hd->name, ht->name);
-			struct scst_target *rt = scst_target_find(hd->name, ht->name);
-
-			if (!rt || !wt)
-				continue;
-			for (const struct scst_conf_group *hg = ht->groups; hg; hg = hg->next) {
-				const struct scst_conf_group *wg = group_find(wt, hg->name);
-
-				for (const struct scst_conf_initiator *i = hg->initiators; i;
-				     i = i->next) {
-					if (wg && init_find(wg, i->pattern))
-						continue;
-					ret = scst_group_del_initiator(rt, hg->name, i->pattern,
-								       reason, sizeof(reason));
-					if (ret)
-						return core_fail(x, &wt->pos, ret, reason);
-				}
-				if (wg)
-					continue;
-				ret = scst_group_del(rt, hg->name, reason, sizeof(reason));
-				if (ret)
-					return core_fail(x, &wt->pos, ret, reason);
-			}
-		}
-	}
-	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
-		for (const struct scst_conf_target *ht = hd->targets; ht; ht = ht->next) {
-			if (target_in(x->want, hd->name, ht->name))
-				continue;
-			ret = scst_target_del(hd->name, ht->name, reason, sizeof(reason));
-			if (ret)
-				return core_fail(x, &top, ret, reason);
-		}
-	}
-	for (const struct scst_conf_handler *hh = x->have->handlers; hh; hh = hh->next) {
-		for (const struct scst_conf_device *hd = hh->devices; hd; hd = hd->next) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-			if (device_handler(x->want, hd->name))
-				continue;
-			/* Sessions drop their last references on their reactors: wait a little. */
-			for (unsigned ms = 0;; ms += 10) {
-				ret = scst_device_del(hd->name, reason, sizeof(reason));
-				if (ret != -EBUSY || ms >= DEL_RETRY_MS)
-					break;
-				nanosleep(&ts, NULL);
-			}
-			if (ret)
-				return core_fail(x, &top, ret, reason);
 		}
 	}
 	return 0;
@@ -646,6 +707,7 @@ static int change_devices(struct ctx *x)
 				ret = scst_device_set_attr(rd, name, v, reason, sizeof(reason));
 				if (ret)
 					return core_fail(x, a ? &a->pos : &d->pos, ret, reason);
+				x->done[C_DEV_CHANGED]++;
 			}
 		}
 	}
@@ -718,6 +780,7 @@ static int target_attrs(struct ctx *x, const struct scst_conf_target *t, struct 
 		ret = scst_target_set_attr(rt, name, a->value, reason, sizeof(reason));
 		if (ret)
 			return core_fail(x, &a->pos, ret, reason);
+		x->done[C_TGT_CHANGED]++;
 	}
 	/* Attributes the target has and the file does not: remove them. */
 	pthread_mutex_lock(&scst_mgmt_lock);
@@ -744,8 +807,31 @@ static int target_attrs(struct ctx *x, const struct scst_conf_target *t, struct 
 	return 0;
 }
 
-/* Steps 5b to 8. */
-static int add_new(struct ctx *x)
+/* LUNs of want table wl that the running table (have: hl) lacks or has otherwise: added,
+ * or replaced in place when step 3 kept them, all in one new table. */
+static int add_table_luns(struct ctx *x, struct scst_target *rt, const char *group,
+			  const struct scst_conf_lun *wl, const struct scst_conf_lun *hl)
+{
+	struct scst_lun_change *ch;
+	const struct scst_conf_pos *pos = wl ? &wl->pos : NULL;
+	unsigned n = 0;
+	int ret;
+
+	if (!wl)
+		return 0;
+	ch = calloc(lun_count(wl), sizeof(*ch));
+	if (!ch)
+		return core_fail(x, pos, -ENOMEM, "out of memory");
+	for (; wl; wl = wl->next)
+		if (!lun_same(wl, lun_find(hl, wl->lun)))
+			ch[n++] = (struct scst_lun_change){ wl->lun, wl->device, lun_ro(wl) };
+	ret = update_table(x, rt, group, ch, n, pos, C_LUN_ADDED);
+	free(ch);
+	return ret;
+}
+
+/* Step 5b: targets the file adds, attributes of every target, groups the file adds. */
+static int add_targets_groups(struct ctx *x)
 {
 	char reason[512];
 	int ret;
@@ -753,72 +839,188 @@ static int add_new(struct ctx *x)
 	for (const struct scst_conf_driver *d = x->want->drivers; d; d = d->next) {
 		for (const struct scst_conf_target *t = d->targets; t; t = t->next) {
 			struct scst_target *rt = scst_target_find(d->name, t->name);
+			const struct scst_conf_target *ht = target_in(x->have, d->name, t->name);
 			bool created = false;
 
 			if (!rt) {
 				ret = scst_target_add(d->name, t->name, reason, sizeof(reason));
 				if (ret)
 					return core_fail(x, &t->pos, ret, reason);
+				x->done[C_TGT_ADDED]++;
 				rt = scst_target_find(d->name, t->name);
 				created = true;
 			}
 			ret = target_attrs(x, t, rt, created);
 			if (ret)
 				return ret;
-		}
-	}
-	for (const struct scst_conf_driver *d = x->want->drivers; d; d = d->next) {
-		for (const struct scst_conf_target *t = d->targets; t; t = t->next) {
-			struct scst_target *rt = scst_target_find(d->name, t->name);
-			const struct scst_conf_target *ht = target_in(x->have, d->name, t->name);
-
+			/* A new group has no initiator yet, so it exposes nothing: it gets
+			 * its whole table now, and sessions re-bound to it in step 6 find
+			 * every LUN there at once. */
 			for (const struct scst_conf_group *g = t->groups; g; g = g->next) {
-				const struct scst_conf_group *hg = group_find(ht, g->name);
-
-				if (!hg) {
-					ret = scst_group_add(rt, g->name, reason, sizeof(reason));
-					if (ret)
-						return core_fail(x, &g->pos, ret, reason);
-				}
-				for (const struct scst_conf_initiator *i = g->initiators; i;
-				     i = i->next) {
-					if (init_find(hg, i->pattern))
-						continue;
-					ret = scst_group_add_initiator(rt, g->name, i->pattern,
-								       reason, sizeof(reason));
-					if (ret)
-						return core_fail(x, &i->pos, ret, reason);
-				}
+				if (group_find(ht, g->name))
+					continue;
+				ret = scst_group_add(rt, g->name, reason, sizeof(reason));
+				if (ret)
+					return core_fail(x, &g->pos, ret, reason);
+				x->done[C_GRP_ADDED]++;
+				ret = add_table_luns(x, rt, g->name, g->luns, NULL);
+				if (ret)
+					return ret;
 			}
 		}
 	}
+	return 0;
+}
+
+/* Append one change to a batch; false without memory. */
+static bool batch_add(struct scst_initiator_change **b, unsigned *n, const char *group,
+		      const char *pattern, bool add)
+{
+	struct scst_initiator_change *nb = realloc(*b, (*n + 1) * sizeof(**b));
+
+	if (!nb)
+		return false;
+	nb[(*n)++] = (struct scst_initiator_change){ group, pattern, add };
+	*b = nb;
+	return true;
+}
+
+/*
+ * Step 6: for each target, every initiator pattern that goes from a kept group or
+ * comes into a group, as one core change: a live session moves from its old group
+ * straight to its new one (never through a group in between, nor the default
+ * table). Patterns of groups that go left with their group in step 4.
+ */
+static int change_initiators(struct ctx *x)
+{
+	char reason[512];
+
+	for (const struct scst_conf_driver *d = x->want->drivers; d; d = d->next) {
+		for (const struct scst_conf_target *t = d->targets; t; t = t->next) {
+			const struct scst_conf_target *ht = target_in(x->have, d->name, t->name);
+			struct scst_target *rt = scst_target_find(d->name, t->name);
+			struct scst_initiator_change *b = NULL;
+			unsigned n = 0;
+			bool ok = true;
+			int ret;
+
+			for (const struct scst_conf_group *hg = ht ? ht->groups : NULL; hg && ok;
+			     hg = hg->next) {
+				const struct scst_conf_group *wg = group_find(t, hg->name);
+
+				for (const struct scst_conf_initiator *i = hg->initiators;
+				     wg && i && ok; i = i->next)
+					if (!init_find(wg, i->pattern))
+						ok = batch_add(&b, &n, hg->name, i->pattern, false);
+			}
+			for (const struct scst_conf_group *g = t->groups; g && ok; g = g->next) {
+				const struct scst_conf_group *hg = group_find(ht, g->name);
+
+				for (const struct scst_conf_initiator *i = g->initiators; i && ok;
+				     i = i->next)
+					if (!init_find(hg, i->pattern))
+						ok = batch_add(&b, &n, g->name, i->pattern, true);
+			}
+			ret = 0;
+			if (!ok)
+				ret = -ENOMEM;
+			else if (n)
+				ret = scst_group_change_initiators(rt, b, n, reason,
+								   sizeof(reason));
+			free(b);
+			if (ret)
+				return core_fail(x, &t->pos, ret, ok ? reason : "out of memory");
+			x->done[C_INI_CHANGED] += n;
+		}
+	}
+	return 0;
+}
+
+/* Step 4: groups, targets and devices the file no longer has. */
+static int remove_old(struct ctx *x)
+{
+	const struct scst_conf_pos top = { x->want->file, 0 };
+	char reason[512];
+	int ret;
+
+	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
+		for (const struct scst_conf_target *ht = hd->targets; ht; ht = ht->next) {
+			const struct scst_conf_target *wt = target_in(x->want, hd->name, ht->name);
+			struct scst_target *rt = scst_target_find(hd->name, ht->name);
+
+			/* A group without sessions (checked) binds no session, and a session of
+			 * another group matches none of its patterns (first match wins): deleting
+			 * it with its patterns moves nobody. Its LUNs went in step 3. */
+			for (const struct scst_conf_group *hg = ht->groups; rt && wt && hg;
+			     hg = hg->next) {
+				if (group_find(wt, hg->name))
+					continue;
+				ret = scst_group_del(rt, hg->name, reason, sizeof(reason));
+				if (ret)
+					return core_fail(x, &wt->pos, ret, reason);
+				x->done[C_GRP_REMOVED]++;
+			}
+		}
+	}
+	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next) {
+		for (const struct scst_conf_target *ht = hd->targets; ht; ht = ht->next) {
+			if (target_in(x->want, hd->name, ht->name))
+				continue;
+			ret = scst_target_del(hd->name, ht->name, reason, sizeof(reason));
+			if (ret)
+				return core_fail(x, &top, ret, reason);
+			x->done[C_TGT_REMOVED]++;
+		}
+	}
+	for (const struct scst_conf_handler *hh = x->have->handlers; hh; hh = hh->next) {
+		for (const struct scst_conf_device *hd = hh->devices; hd; hd = hd->next) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			if (device_handler(x->want, hd->name))
+				continue;
+			/* Sessions drop their last references on their reactors: wait a little. */
+			for (unsigned ms = 0;; ms += 10) {
+				ret = scst_device_del(hd->name, reason, sizeof(reason));
+				if (ret != -EBUSY || ms >= DEL_RETRY_MS)
+					break;
+				nanosleep(&ts, NULL);
+			}
+			if (ret)
+				return core_fail(x, &top, ret, reason);
+			x->done[C_DEV_REMOVED]++;
+		}
+	}
+	return 0;
+}
+
+/* Step 7: LUNs the file adds or changes in the tables that existed before (new
+ * groups got theirs in step 5). */
+static int add_luns(struct ctx *x)
+{
+	int ret;
+
 	for (const struct scst_conf_driver *d = x->want->drivers; d; d = d->next) {
 		for (const struct scst_conf_target *t = d->targets; t; t = t->next) {
 			struct scst_target *rt = scst_target_find(d->name, t->name);
 			const struct scst_conf_target *ht = target_in(x->have, d->name, t->name);
-			const struct scst_conf_group *g = NULL;
 
-			/* The default table first (g NULL), then each group's. */
-			do {
-				const struct scst_conf_lun *wl = g ? g->luns : t->luns;
-				const struct scst_conf_group *hg =
-					g ? group_find(ht, g->name) : NULL;
-				const struct scst_conf_lun *hl = g ? (hg ? hg->luns : NULL)
-								   : (ht ? ht->luns : NULL);
+			ret = add_table_luns(x, rt, NULL, t->luns, ht ? ht->luns : NULL);
+			for (const struct scst_conf_group *g = t->groups; g && !ret; g = g->next) {
+				const struct scst_conf_group *hg = group_find(ht, g->name);
 
-				for (; wl; wl = wl->next) {
-					if (lun_same(wl, lun_find(hl, wl->lun)))
-						continue;
-					ret = scst_lun_add(rt, g ? g->name : NULL, wl->lun,
-							   wl->device, lun_ro(wl), reason,
-							   sizeof(reason));
-					if (ret)
-						return core_fail(x, &wl->pos, ret, reason);
-				}
-				g = g ? g->next : t->groups;
-			} while (g);
+				if (hg)
+					ret = add_table_luns(x, rt, g->name, g->luns, hg->luns);
+			}
+			if (ret)
+				return ret;
 		}
 	}
+	return 0;
+}
+
+/* Step 8: targets, then drivers the file switches on (a driver it does not name is on). */
+static void enable_targets(struct ctx *x)
+{
 	for (const struct scst_conf_driver *d = x->want->drivers; d; d = d->next) {
 		for (const struct scst_conf_target *t = d->targets; t; t = t->next) {
 			struct scst_target *rt = scst_target_find(d->name, t->name);
@@ -827,7 +1029,10 @@ static int add_new(struct ctx *x)
 				scst_target_set_enabled(rt, true);
 		}
 	}
-	return 0;
+	for (const struct scst_conf_driver *hd = x->have->drivers; hd; hd = hd->next)
+		if (want_driver_enabled(scst_conf_driver_find(x->want, hd->name)) &&
+		    !scst_driver_enabled(hd->name))
+			scst_driver_set_enabled(hd->name, true, NULL, 0);
 }
 
 int scst_conf_apply(const struct scst_conf *want, char *err, size_t errlen)
@@ -842,12 +1047,20 @@ int scst_conf_apply(const struct scst_conf *want, char *err, size_t errlen)
 		ret = add_devices(&x);
 	if (!ret) {
 		disable_targets(&x);
-		ret = remove_old(&x);
+		ret = remove_luns(&x);
 	}
+	if (!ret)
+		ret = remove_old(&x);
 	if (!ret)
 		ret = change_devices(&x);
 	if (!ret)
-		ret = add_new(&x);
+		ret = add_targets_groups(&x);
+	if (!ret)
+		ret = change_initiators(&x);
+	if (!ret)
+		ret = add_luns(&x);
+	if (!ret)
+		enable_targets(&x);
 	scst_conf_free(x.have);
 	return ret;
 }

@@ -664,15 +664,15 @@ static bool attr_is_zero(const struct scst_conf_attr *list, const char *key)
 }
 
 /*
- * Last step: nothing can fail any more. A driver with "enabled 0" keeps all its
- * targets disabled (SCST: the driver serves no target); there is no other
- * driver-wide switch in this core.
+ * Last step: nothing can fail any more. A driver with "enabled 0" is switched off
+ * as a whole (SCST: the driver serves no target; scst_driver_set_enabled), its
+ * targets keep their own enabled for when it is switched on again.
  */
 static void enable_targets(const struct scst_conf *c)
 {
 	for (const struct scst_conf_driver *d = c->drivers; d; d = d->next) {
 		if (attr_is_zero(d->attrs, "enabled"))
-			continue;
+			scst_driver_set_enabled(d->name, false, NULL, 0);
 		for (const struct scst_conf_target *t = d->targets; t; t = t->next)
 			if (attr_is_one(t->attrs, "enabled"))
 				scst_target_set_enabled(scst_target_find(d->name, t->name), true);

@@ -99,7 +99,7 @@ static bool size_needed(const struct scst_device *d)
 {
 	struct stat st;
 
-	if (!d->filename[0])
+	if (!d->filename || !d->filename[0])
 		return d->size != 0;
 	if (stat(d->filename, &st) || !S_ISREG(st.st_mode))
 		return false;
@@ -278,11 +278,37 @@ static int snap_targets(struct scst_conf *c)
 			}
 			cd->pos.file = c->file;
 			SCST_CONF_APPEND(c->drivers, cd);
+			/* A driver switched off as a whole (targets/<driver>/enabled 0). */
+			if (!scst_driver_enabled_locked(all[i]->tmpl) &&
+			    !attr_add(c, &cd->attrs, "enabled", "0")) {
+				ret = -ENOMEM;
+				break;
+			}
 		}
 		ret = snap_target(c, cd, all[i]);
 	}
 	free(all);
 	return ret;
+}
+
+/* A driver switched off that has no target still gets its block, with "enabled 0". */
+static int snap_disabled_drivers(struct scst_conf *c)
+{
+	const struct scst_tgt_template *t;
+
+	for (unsigned i = 0; (t = scst_driver_disabled_at(i)); i++) {
+		struct scst_conf_driver *cd;
+
+		if (scst_conf_driver_find(c, t->name))
+			continue;
+		cd = scst_conf_alloc(c, sizeof(*cd));
+		if (!cd || !(cd->name = scst_conf_strdup(c, t->name, (size_t)-1)) ||
+		    !attr_add(c, &cd->attrs, "enabled", "0"))
+			return -ENOMEM;
+		cd->pos.file = c->file;
+		SCST_CONF_APPEND(c->drivers, cd);
+	}
+	return 0;
 }
 
 int scst_conf_from_running(struct scst_conf **out)
@@ -297,6 +323,8 @@ int scst_conf_from_running(struct scst_conf **out)
 	ret = snap_devices(c);
 	if (!ret)
 		ret = snap_targets(c);
+	if (!ret)
+		ret = snap_disabled_drivers(c);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	if (ret) {
 		scst_conf_free(c);

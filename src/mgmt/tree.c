@@ -102,6 +102,8 @@ enum nkind {
 	N_SESSIONS,
 	N_SESSION,
 	N_SGV,
+	N_EXPORTED, /* devices/<dev>/exported: links to the LUNs naming the device */
+	N_DSTATS, /* devices/<dev>/stats: the device's I/O counters */
 	N_ATTR, /* a file: dir says of what */
 	N_MGMT, /* the mgmt file of dir */
 };
@@ -127,6 +129,25 @@ static const char *const device_attrs[] = {
 	"t10_dev_id", "usn", "rotational", "thin_provisioned", "removable", "o_direct",
 	"t10_vendor_id", "prod_id", "prod_rev_lvl",
 };
+
+/* The I/O counters of a device (struct scst_device_stats), in the order listed. */
+static const char *const dev_stat_names[] = {
+	"reads", "writes", "read_bytes", "write_bytes", "syncs", "unmaps", "errors",
+};
+
+static uint64_t dev_stat(const struct scst_device *d, const char *name)
+{
+	const struct scst_device_stats *st = &d->stats;
+	const atomic_uint_fast64_t *c = !strcmp(name, "reads")	     ? &st->reads
+					: !strcmp(name, "writes")      ? &st->writes
+					: !strcmp(name, "read_bytes")  ? &st->read_bytes
+					: !strcmp(name, "write_bytes") ? &st->write_bytes
+					: !strcmp(name, "syncs")       ? &st->syncs
+					: !strcmp(name, "unmaps")      ? &st->unmaps
+								       : &st->errors;
+
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 static const char *const session_attrs[] = {
 	"initiator_name", "commands", "bytes_read", "bytes_written", "active_commands",
@@ -195,9 +216,79 @@ static int set_attr_node(struct node *c, enum nkind dir, const char *name)
 	return 0;
 }
 
+/* ---- links (SCST's sysfs symlinks): an entry that names another path ---- */
+
+/* Path of the LUN table of acg: the target's luns/ or a group's. */
+static void luns_path(const struct scst_acg *g, char *buf, size_t len)
+{
+	const struct scst_target *t = g->tgt;
+
+	if (g == &t->dflt)
+		snprintf(buf, len, "targets/%s/%s/luns", t->tmpl->name, t->name);
+	else
+		snprintf(buf, len, "targets/%s/%s/ini_groups/%s/luns", t->tmpl->name, t->name,
+			 g->name);
+}
+
+/* The idx-th LUN (over all targets and their tables) naming dev, as a tree path. */
+static bool nth_export(const struct scst_device *dev, unsigned idx, char *buf, size_t len)
+{
+	unsigned k = 0;
+
+	for (struct scst_target *t = scst_target_first(); t; t = t->next) {
+		for (struct scst_acg *g = &t->dflt; g; g = g == &t->dflt ? t->groups : g->next) {
+			for (unsigned i = 0; i < g->luns->count; i++) {
+				char lp[512];
+
+				if (g->luns->entries[i].dev != dev || k++ != idx)
+					continue;
+				luns_path(g, lp, sizeof(lp));
+				snprintf(buf, len, "%s/%" PRIu64, lp, g->luns->entries[i].lun);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Is name in directory n a link? Then 0 and its target path in buf. Lock held. */
+static int link_target(const struct node *n, const char *name, char *buf, size_t len)
+{
+	unsigned idx;
+	char extra;
+
+	switch (n->kind) {
+	case N_HANDLER: {
+		const struct scst_device *d = scst_device_find(name);
+
+		if (!d || d->handler != n->h || !strcmp(name, "mgmt") || !strcmp(name, "type"))
+			return -ENOENT;
+		snprintf(buf, len, "devices/%s", d->name);
+		return 0;
+	}
+	case N_EXPORTED:
+		if (sscanf(name, "export%u%c", &idx, &extra) != 1)
+			return -ENOENT;
+		return nth_export(n->dev, idx, buf, len) ? 0 : -ENOENT;
+	case N_SESSION:
+		if (strcmp(name, "luns"))
+			return -ENOENT;
+		luns_path(n->sess->acg, buf, len);
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+static int resolve(const char *path, struct node *out, char *err, size_t errlen);
+
 /* Step from directory n to its child name. Called with scst_mgmt_lock held. */
 static int lookup(const struct node *n, const char *name, struct node *c)
 {
+	char target[1024];
+
+	if (!link_target(n, name, target, sizeof(target)))
+		return resolve(target, c, NULL, 0);
 	*c = *n;
 	if (!strcmp(name, "mgmt") &&
 	    (n->kind == N_HANDLER || n->kind == N_DRIVER || n->kind == N_LUNS ||
@@ -230,6 +321,14 @@ static int lookup(const struct node *n, const char *name, struct node *c)
 		c->kind = N_DEVICE;
 		return c->dev ? 0 : -ENOENT;
 	case N_DEVICE:
+		if (!strcmp(name, "exported")) {
+			c->kind = N_EXPORTED;
+			return 0;
+		}
+		if (!strcmp(name, "stats")) {
+			c->kind = N_DSTATS;
+			return 0;
+		}
 		if (!in_list(device_attrs, SCST_ARRAY_SIZE(device_attrs), name))
 			return -ENOENT;
 		return set_attr_node(c, N_DEVICE, name);
@@ -238,6 +337,8 @@ static int lookup(const struct node *n, const char *name, struct node *c)
 		c->kind = N_DRIVER;
 		return c->drv ? 0 : -ENOENT;
 	case N_DRIVER:
+		if (!strcmp(name, "enabled"))
+			return set_attr_node(c, N_DRIVER, name);
 		for (struct scst_target *t = scst_target_first(); t; t = t->next) {
 			if (t->tmpl == n->drv && !strcmp(t->name, name)) {
 				c->tgt = t;
@@ -315,6 +416,12 @@ static int lookup(const struct node *n, const char *name, struct node *c)
 		if (!in_list(sgv_attrs, SCST_ARRAY_SIZE(sgv_attrs), name))
 			return -ENOENT;
 		return set_attr_node(c, N_SGV, name);
+	case N_EXPORTED: /* only links, found above */
+		return -ENOENT;
+	case N_DSTATS:
+		if (!in_list(dev_stat_names, SCST_ARRAY_SIZE(dev_stat_names), name))
+			return -ENOENT;
+		return set_attr_node(c, N_DSTATS, name);
 	case N_ATTR:
 	case N_MGMT:
 		return -ENOTDIR;
@@ -370,8 +477,10 @@ static const char *mgmt_help(enum nkind dir)
 		       "       echo \"del_device device_name\" >mgmt\n"
 		       "where parameters are one or more key=value pairs separated by ';'\n";
 	case N_DRIVER:
-		return "Usage: echo \"add_target target_name\" >mgmt\n"
-		       "       echo \"del_target target_name\" >mgmt\n";
+		return "Usage: echo \"add_target target_name [parameters]\" >mgmt\n"
+		       "       echo \"del_target target_name\" >mgmt\n"
+		       "where parameters are target attributes (IncomingUser, OutgoingUser,\n"
+		       "rel_tgt_id, enabled, ...) as key=value pairs separated by ';'\n";
 	case N_LUNS:
 		return "Usage: echo \"add H:C:I:L lun [parameters]\" >mgmt\n"
 		       "       echo \"add VNAME lun [parameters]\" >mgmt\n"
@@ -385,6 +494,7 @@ static const char *mgmt_help(enum nkind dir)
 	case N_INITS:
 		return "Usage: echo \"add INITIATOR_NAME\" >mgmt\n"
 		       "       echo \"del INITIATOR_NAME\" >mgmt\n"
+		       "       echo \"move INITIATOR_NAME DEST_GROUP_NAME\" >mgmt\n"
 		       "       echo \"clear\" >mgmt\n";
 	default:
 		return "";
@@ -429,6 +539,12 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 		if (scst_device_get_attr(n->dev, n->attr, buf, sizeof(buf)))
 			return scst_errf(err, errlen, -ENOENT, "no attribute %s", n->attr);
 		scst_sbuf_printf(out, "%s", buf);
+		return 0;
+	case N_DRIVER:
+		scst_sbuf_printf(out, "%d", scst_driver_enabled_locked(n->drv));
+		return 0;
+	case N_DSTATS:
+		scst_sbuf_printf(out, "%" PRIu64, dev_stat(n->dev, n->attr));
 		return 0;
 	case N_TARGET:
 		if (!strcmp(n->attr, "enabled")) {
@@ -491,7 +607,8 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 	}
 }
 
-/* Children of a directory: fn(arg, name, kind) with kind 'd', 'a' or 'm'. Lock held. */
+/* Children of a directory: fn(arg, name, kind) with kind 'd', 'a', 'm' or 'l' (a link).
+ * Lock held. */
 typedef void (*child_fn)(void *arg, const struct node *dir, const char *name, char kind);
 
 static void children(const struct node *n, child_fn fn, void *arg)
@@ -510,14 +627,16 @@ static void children(const struct node *n, child_fn fn, void *arg)
 			fn(arg, n, scst_dev_handler_at(i)->name, 'd');
 		break;
 	case N_HANDLER:
-		fn(arg, n, "mgmt", 'm');
-		fn(arg, n, "type", 'a');
-		break;
 	case N_DEVICES: {
-		/* The registry lists the newest first; show them in order of creation. */
+		/* The registry lists the newest first; show them in order of creation. A
+		 * handler lists its own devices as links to devices/<name>, as in SCST. */
 		unsigned cnt = 0, i;
 		struct scst_device **all;
 
+		if (n->kind == N_HANDLER) {
+			fn(arg, n, "mgmt", 'm');
+			fn(arg, n, "type", 'a');
+		}
 		for (struct scst_device *d = scst_device_first(); d; d = d->next)
 			cnt++;
 		all = calloc(cnt + 1, sizeof(*all));
@@ -527,14 +646,30 @@ static void children(const struct node *n, child_fn fn, void *arg)
 		for (struct scst_device *d = scst_device_first(); d; d = d->next)
 			all[--i] = d;
 		for (i = 0; i < cnt; i++)
-			fn(arg, n, all[i]->name, 'd');
+			if (n->kind == N_DEVICES || all[i]->handler == n->h)
+				fn(arg, n, all[i]->name, n->kind == N_DEVICES ? 'd' : 'l');
 		free(all);
 		break;
 	}
 	case N_DEVICE:
 		for (size_t i = 0; i < SCST_ARRAY_SIZE(device_attrs); i++)
 			fn(arg, n, device_attrs[i], 'a');
+		fn(arg, n, "exported", 'd');
+		fn(arg, n, "stats", 'd');
 		break;
+	case N_DSTATS:
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(dev_stat_names); i++)
+			fn(arg, n, dev_stat_names[i], 'a');
+		break;
+	case N_EXPORTED: {
+		char target[1024];
+
+		for (unsigned i = 0; nth_export(n->dev, i, target, sizeof(target)); i++) {
+			snprintf(name, sizeof(name), "export%u", i);
+			fn(arg, n, name, 'l');
+		}
+		break;
+	}
 	case N_TARGETS:
 		for (size_t i = 0; i < SCST_ARRAY_SIZE(known_drivers); i++)
 			if (scst_find_target_template(known_drivers[i]))
@@ -545,6 +680,7 @@ static void children(const struct node *n, child_fn fn, void *arg)
 		struct scst_target **all;
 
 		fn(arg, n, "mgmt", 'm');
+		fn(arg, n, "enabled", 'a');
 		for (struct scst_target *t = scst_target_first(); t; t = t->next)
 			cnt++;
 		all = calloc(cnt + 1, sizeof(*all));
@@ -614,6 +750,7 @@ static void children(const struct node *n, child_fn fn, void *arg)
 	case N_SESSION:
 		for (size_t i = 0; i < SCST_ARRAY_SIZE(session_attrs); i++)
 			fn(arg, n, session_attrs[i], 'a');
+		fn(arg, n, "luns", 'l');
 		break;
 	case N_SGV:
 		for (size_t i = 0; i < SCST_ARRAY_SIZE(sgv_attrs); i++)
@@ -653,6 +790,17 @@ static void ls_child(void *arg, const struct node *dir, const char *name, char k
 	struct node c;
 
 	scst_sbuf_printf(x->out, "%c %s%s", kind, x->prefix, name);
+	if (kind == 'l') {
+		char target[1024];
+
+		/* A link shows where it points; ls -R does not follow it. */
+		if (!link_target(dir, name, target, sizeof(target))) {
+			scst_sbuf_add(x->out, "\t", 1);
+			add_escaped(x->out, target);
+		}
+		scst_sbuf_add(x->out, "\n", 1);
+		return;
+	}
 	if (kind == 'a' && !lookup(dir, name, &c)) {
 		struct scst_sbuf v = { 0 };
 
@@ -851,80 +999,70 @@ static int mgmt_luns(struct scst_target *tgt, const char *group, char *s, char *
 		return scst_errf(err, errlen, -ENOENT, "no device %s", dev);
 	if (!strcmp(cmd, "add"))
 		return scst_lun_add(tgt, group, lun, dev, ro, err, errlen);
+	/* One published table: sessions never see the LUN missing. */
+	return scst_lun_replace(tgt, group, lun, dev, ro, err, errlen);
+}
 
-	/*
-	 * replace: del then add, two published tables. Sessions may briefly see no
-	 * LUN there (a command in between gets LOGICAL UNIT NOT SUPPORTED); the core
-	 * has no call that swaps one entry in a single publication yet.
-	 */
-	char old_dev[64];
-	bool old_ro = false, had;
+/* initiators/mgmt "clear": every pattern of the group removed in one change. */
+static int clear_inits(struct scst_target *tgt, const char *group, char *err, size_t errlen)
+{
+	struct scst_initiator_change *ch;
+	struct scst_acg *g;
+	unsigned n = 0, i = 0;
+	bool oom;
+	int ret;
 
 	pthread_mutex_lock(&scst_mgmt_lock);
-	struct scst_acg *g = scst_acg_find(tgt, group);
-	const struct scst_lun_entry *e = g ? scst_lun_table_find(g->luns, lun) : NULL;
-
-	had = e != NULL;
-	if (e) {
-		snprintf(old_dev, sizeof(old_dev), "%s", e->dev->name);
-		old_ro = e->read_only;
-	}
-	pthread_mutex_unlock(&scst_mgmt_lock);
-	if (!g)
+	g = scst_acg_find(tgt, group);
+	if (!g) {
+		pthread_mutex_unlock(&scst_mgmt_lock);
 		return scst_errf(err, errlen, -ENOENT, "no group %s", group);
-	if (had) {
-		ret = scst_lun_del(tgt, group, lun, err, errlen);
-		if (ret)
-			return ret;
 	}
-	ret = scst_lun_add(tgt, group, lun, dev, ro, err, errlen);
-	if (ret && had) {
-		char dummy[128];
-
-		scst_lun_add(tgt, group, lun, old_dev, old_ro, dummy, sizeof(dummy));
-	}
+	for (struct scst_pattern *p = g->initiators; p; p = p->next)
+		n++;
+	ch = calloc(n ? n : 1, sizeof(*ch));
+	for (struct scst_pattern *p = ch ? g->initiators : NULL; p; p = p->next)
+		ch[i++] = (struct scst_initiator_change){ group, strdup(p->pattern), false };
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	oom = !ch;
+	for (i = 0; ch && i < n; i++)
+		oom = oom || !ch[i].pattern;
+	ret = oom ? scst_errf(err, errlen, -ENOMEM, "out of memory")
+		  : scst_group_change_initiators(tgt, ch, n, err, errlen);
+	for (i = 0; ch && i < n; i++)
+		free((char *)ch[i].pattern);
+	free(ch);
 	return ret;
 }
 
 static int mgmt_inits(struct scst_target *tgt, const char *group, char *s, char *err,
 		      size_t errlen)
 {
-	char *cmd = word(&s), *pat;
+	char *cmd = word(&s), *pat, *dest;
 	int ret;
 
 	if (!cmd)
 		return scst_errf(err, errlen, -EINVAL, "empty command");
 	if (!strcmp(cmd, "clear")) {
 		ret = no_more(&s, cmd, err, errlen);
-		if (ret)
-			return ret;
-		for (;;) {
-			char first[SCST_MAX_NAME];
-			struct scst_acg *g;
-
-			pthread_mutex_lock(&scst_mgmt_lock);
-			g = scst_acg_find(tgt, group);
-			first[0] = 0;
-			if (g && g->initiators)
-				snprintf(first, sizeof(first), "%s", g->initiators->pattern);
-			pthread_mutex_unlock(&scst_mgmt_lock);
-			if (!first[0])
-				return 0;
-			ret = scst_group_del_initiator(tgt, group, first, err, errlen);
-			if (ret)
-				return ret;
-		}
+		return ret ? ret : clear_inits(tgt, group, err, errlen);
 	}
-	if (strcmp(cmd, "add") && strcmp(cmd, "del"))
-		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (add, del, clear)", cmd);
+	if (strcmp(cmd, "add") && strcmp(cmd, "del") && strcmp(cmd, "move"))
+		return scst_errf(err, errlen, -EINVAL,
+				 "unknown command '%s' (add, del, move, clear)", cmd);
 	pat = word(&s);
 	if (!pat)
 		return scst_errf(err, errlen, -EINVAL, "%s: missing initiator name", cmd);
+	dest = strcmp(cmd, "move") ? NULL : word(&s);
+	if (!strcmp(cmd, "move") && !dest)
+		return scst_errf(err, errlen, -EINVAL, "move: missing destination group");
 	ret = no_more(&s, cmd, err, errlen);
 	if (ret)
 		return ret;
 	if (strchr(pat, '/'))
 		return scst_errf(err, errlen, -EINVAL, "initiator pattern must not contain '/'");
+	if (dest)
+		return scst_group_move_initiator(tgt, group, pat, dest, err, errlen);
 	if (!strcmp(cmd, "add"))
 		return scst_group_add_initiator(tgt, group, pat, err, errlen);
 	return scst_group_del_initiator(tgt, group, pat, err, errlen);
@@ -950,6 +1088,79 @@ static int mgmt_groups(struct scst_target *tgt, char *s, char *err, size_t errle
 	return scst_group_del(tgt, name, err, errlen);
 }
 
+static int check_target_attr(const char *drv, const char *name, const char *value, char *err,
+			     size_t errlen);
+static int set_target(struct scst_target *tgt, const char *name, const char *value, char *err,
+		      size_t errlen);
+
+/* Split "k=v;k=v" in place into at most max pairs; the number of pairs or -errno. */
+static int split_params(char *p, char **keys, char **vals, int max, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (char *save = NULL, *kv = strtok_r(p, ";", &save); kv;
+	     kv = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(kv, '='), *k = kv;
+
+		while (*k == ' ' || *k == '\t')
+			k++;
+		if (!*k)
+			continue;
+		if (!eq)
+			return scst_errf(err, errlen, -EINVAL,
+					 "bad parameter '%s': expected key=value", k);
+		if (n == max)
+			return scst_errf(err, errlen, -E2BIG, "more than %d parameters", max);
+		*eq = 0;
+		for (char *e = eq; e > k && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = 0;
+		keys[n] = k;
+		vals[n++] = rest(&(char *){ eq + 1 });
+	}
+	return n;
+}
+
+/*
+ * add_target NAME [key=value;...] (SCST's add_target parameters): every value is
+ * checked as `set` would check it before the target exists; enabled goes last.
+ */
+static int add_target(const struct scst_tgt_template *drv, const char *name, char *params,
+		      char *err, size_t errlen)
+{
+	char *keys[32], *vals[32];
+	struct scst_target *t;
+	int n, ret = 0;
+	bool b;
+
+	n = split_params(params, keys, vals, 32, err, errlen);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !ret; i++) {
+		if (!strcmp(keys[i], "enabled") && !parse_bool(vals[i], &b))
+			ret = scst_errf(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
+					vals[i]);
+		else if (strcmp(keys[i], "enabled") && strcmp(keys[i], "rel_tgt_id") && *vals[i])
+			ret = check_target_attr(drv->name, keys[i], vals[i], err, errlen);
+	}
+	if (ret)
+		return ret;
+	ret = scst_target_add(drv->name, name, err, errlen);
+	if (ret)
+		return ret;
+	t = scst_target_find(drv->name, name);
+	for (int pass = 0; pass < 2 && !ret; pass++)
+		for (int i = 0; i < n && !ret; i++)
+			if ((pass == 1) == !strcmp(keys[i], "enabled"))
+				ret = set_target(t, keys[i], vals[i], err, errlen);
+	if (ret) {
+		/* Not enabled yet, so no session: removing it undoes the whole command. */
+		char dummy[128];
+
+		scst_target_del(drv->name, name, dummy, sizeof(dummy));
+	}
+	return ret;
+}
+
 static int mgmt_driver(const struct scst_tgt_template *drv, char *s, char *err, size_t errlen)
 {
 	char *cmd = word(&s), *name;
@@ -963,11 +1174,11 @@ static int mgmt_driver(const struct scst_tgt_template *drv, char *s, char *err, 
 	name = word(&s);
 	if (!name)
 		return scst_errf(err, errlen, -EINVAL, "%s: missing target name", cmd);
+	if (!strcmp(cmd, "add_target"))
+		return add_target(drv, name, rest(&s), err, errlen);
 	ret = no_more(&s, cmd, err, errlen);
 	if (ret)
 		return ret;
-	if (!strcmp(cmd, "add_target"))
-		return scst_target_add(drv->name, name, err, errlen);
 	return scst_target_del(drv->name, name, err, errlen);
 }
 
@@ -1162,6 +1373,14 @@ int scst_tree_set(const char *path, const char *value, char *err, size_t errlen)
 		return scst_device_set_attr(n.dev, n.attr, value, err, errlen);
 	case N_TARGET:
 		return set_target(n.tgt, n.attr, value, err, errlen);
+	case N_DRIVER: {
+		bool b;
+
+		if (!parse_bool(value, &b))
+			return scst_errf(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
+					 value);
+		return scst_driver_set_enabled(n.drv->name, b, err, errlen);
+	}
 	case N_LUN:
 		return scst_errf(err, errlen, -EPERM,
 			    "%s of a LUN is read-only; use 'replace DEVICE LUN [read_only=1]' "
@@ -1170,9 +1389,18 @@ int scst_tree_set(const char *path, const char *value, char *err, size_t errlen)
 	case N_INITS:
 		return scst_errf(err, errlen, -EPERM, "initiators change through initiators/mgmt");
 	case N_SESSION:
+		return scst_errf(err, errlen, -EPERM,
+				 "%s of a session is read-only: the daemon keeps it", n.attr);
 	case N_SGV:
+		return scst_errf(err, errlen, -EPERM,
+				 "%s is a counter of the buffer cache: read-only", n.attr);
+	case N_DSTATS:
+		return scst_errf(err, errlen, -EPERM,
+				 "%s is an I/O counter of the device: read-only", n.attr);
 	case N_HANDLER:
-		return scst_errf(err, errlen, -EPERM, "%s is read-only", n.attr);
+		return scst_errf(err, errlen, -EPERM,
+				 "%s is the SCSI device type of the handler's devices: read-only",
+				 n.attr);
 	default:
 		return scst_errf(err, errlen, -EPERM, "read-only");
 	}

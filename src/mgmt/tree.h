@@ -2,14 +2,16 @@
 /*
  * The management object tree, in the layout of SCST's sysfs interface:
  *
- *   handlers/<handler>/{mgmt,type}
- *   devices/<dev>/{handler,filename,size,blocksize,read_only,...}
- *   targets/<driver>/{mgmt,<target>/}
+ *   handlers/<handler>/{mgmt,type,<dev> -> devices/<dev>}
+ *   devices/<dev>/{handler,filename,size,blocksize,read_only,...,
+ *                  exported/exportN -> targets/.../luns/<lun>,
+ *                  stats/{reads,writes,read_bytes,write_bytes,syncs,unmaps,errors}}
+ *   targets/<driver>/{mgmt,enabled,<target>/}
  *   targets/<driver>/<target>/{enabled,rel_tgt_id,IncomingUser,OutgoingUser,...,
  *       luns/{mgmt,<lun>/{device,read_only}},
  *       ini_groups/{mgmt,<group>/{initiators/{mgmt,<pattern>},luns/...}},
  *       sessions/<initiator>/{initiator_name,commands,bytes_read,bytes_written,
- *                             active_commands}}
+ *                             active_commands,luns -> its group's luns}}
  *   sgv/{hits,misses,allocs,frees,purges,bytes_held,bytes_in_use,cap}
  *
  * Every directory with a `mgmt` entry takes SCST-style commands (see
@@ -44,9 +46,11 @@ void scst_sbuf_free(struct scst_sbuf *b);
 
 /*
  * List a directory. One line per entry: "d NAME" (directory), "m NAME" (a
- * mgmt entry) or "a NAME<TAB>VALUE" (attribute; '\\' and newlines in VALUE
- * escaped as \\ and \n). With recursive, NAME is the path below path and
- * the listing descends into every directory.
+ * mgmt entry), "a NAME<TAB>VALUE" (attribute; '\\' and newlines in VALUE
+ * escaped as \\ and \n) or "l NAME<TAB>PATH" (a link, as SCST's sysfs
+ * symlinks: a path through NAME continues at PATH). With recursive, NAME is
+ * the path below path and the listing descends into every directory, not
+ * into links.
  */
 int scst_tree_ls(const char *path, bool recursive, struct scst_sbuf *out, char *err,
 		 size_t errlen);
@@ -67,10 +71,12 @@ int scst_tree_sessions(struct scst_sbuf *out);
  * running state equal to a parsed configuration. Checks everything first
  * (scst_conf_apply_check); a rejected file changes nothing. Then adds new
  * devices (undone if one fails to attach), disables targets the file wants
- * disabled, removes LUNs, initiators, groups, targets and devices the file no
- * longer has, changes device and target attributes, creates targets, groups
- * and initiators, adds LUNs and enables targets last. Errors are
- * "FILE:LINE: message" (line 0 for things the file does not have).
+ * disabled, removes LUNs, groups, targets and devices the file no longer has,
+ * changes device and target attributes, creates targets, and groups with
+ * their LUNs, changes each target's initiator patterns in one step (sessions
+ * re-bind at once), adds or replaces the other LUNs and enables targets last
+ * (conf_apply.c says why).
+ * Errors are "FILE:LINE: message" (line 0 for things the file does not have).
  */
 int scst_conf_apply_check(const struct scst_conf *want, char *err, size_t errlen);
 int scst_conf_apply(const struct scst_conf *want, char *err, size_t errlen);

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Managing a running scstd through its control socket with scstadm: the object
-# tree (ls/get/set/mgmt), LUNs added while an initiator is logged in,
-# per-initiator LUN masking with a read-only LUN, save -> apply as a no-op, and
-# a bad file rejected with FILE:LINE and no change.
+# tree (ls/get/set/mgmt, links, read-only paths that say why), LUNs added while
+# an initiator is logged in, per-initiator LUN masking with a read-only LUN,
+# save -> apply as a no-op, a bad file rejected with FILE:LINE and no change,
+# add_target with attributes, the driver switch, initiators moved between
+# groups, and an apply that fails at a device it cannot open undone whole.
 . "$(dirname "$0")/lib.sh"
 
 T=iqn.2026-11.org.scst:mgmt
@@ -12,6 +14,12 @@ SCSTADM=$BUILD/scstadm
 CTL=$TMPD/ctl.sock
 adm() { "$SCSTADM" -s "$CTL" "$@"; }
 TP=targets/iscsi/$T
+# ro_refused PATH VALUE REASON: a write to a read-only path fails and says why.
+ro_refused() {
+	local err
+	if err=$(adm set "$1" "${2:-1}" 2>&1); then not_ok "set $1 refused"; return; fi
+	[[ $err == *"$3"* ]] && ok "set $1 refused: ${err#scstadm: }" || { not_ok "set $1 reason"; echo "# $err"; }
+}
 
 cat >"$TMPD/scst.conf" <<EOF
 HANDLER vdisk_nullio {
@@ -55,6 +63,20 @@ adm sessions | grep -q "$A_INI" && ok "sessions lists the logged-in initiator" |
 adm --json sessions | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["initiator_name"]=="'$A_INI'"' \
 	&& ok "sessions --json" || not_ok "sessions --json"
 adm ls "$TP/sessions" | grep -q "^$A_INI/" && ok "ls target sessions/" || not_ok "ls target sessions/"
+adm ls "$TP/sessions/$A_INI" | grep -qx "luns -> /$TP/luns" && ok "sessions/<initiator>/luns links to the table it uses" || { not_ok "session luns link"; adm ls "$TP/sessions/$A_INI" | sed 's/^/# /'; }
+[ "$(adm get "$TP/sessions/$A_INI/luns/0/device")" = null0 ] && ok "a path through the session's luns link resolves" || not_ok "path through the luns link"
+ro_refused "$TP/sessions/$A_INI/commands" 0 "of a session is read-only: the daemon keeps it"
+# Every path issue 4 names, with a session logged in.
+missing=""
+for p in handlers/vdisk_nullio/mgmt handlers/vdisk_nullio/type \
+	devices/null0/{handler,filename,size,blocksize,read_only,write_through,nv_cache,t10_dev_id,usn,rotational,thin_provisioned} \
+	targets/iscsi/enabled targets/iscsi/mgmt "$TP"/{enabled,rel_tgt_id,IncomingUser,OutgoingUser} \
+	"$TP"/luns/mgmt "$TP"/luns/0/device "$TP"/luns/0/read_only "$TP"/ini_groups/mgmt \
+	"$TP/sessions/$A_INI"/{initiator_name,commands,bytes_read,bytes_written,active_commands} sgv/hits; do
+	adm get "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+for p in devices/null0/exported "$TP/sessions/$A_INI/luns" sgv; do adm ls "$p" >/dev/null 2>&1 || missing="$missing $p/"; done
+[ -z "$missing" ] && ok "every path of the issue's tree is there" || not_ok "missing paths:$missing"
 check "add_device live" adm mgmt handlers/vdisk_nullio 'add_device live0 size=2097152'
 check "add LUN 1 live" adm mgmt "$TP/luns" 'add live0 1'
 out=$(iscsi-ls -s "iscsi://127.0.0.1:$PORT" 2>&1)
@@ -71,6 +93,11 @@ check "add_device Y" adm mgmt handlers/vdisk_fileio "add_device devY filename=$T
 check "A: LUN 0 X" adm mgmt "$TP/ini_groups/grpA/luns" 'add devX 0'
 check "A: LUN 1 Y" adm mgmt "$TP/ini_groups/grpA/luns" 'add devY 1'
 check "B: LUN 0 Y read-only" adm mgmt "$TP/ini_groups/grpB/luns" 'add devY 0 read_only=1'
+missing=""
+for p in "$TP"/ini_groups/grpB/initiators/{mgmt,"$B_INI"} "$TP"/ini_groups/grpB/luns/{mgmt,0/device,0/read_only}; do
+	adm get "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && ok "every group path of the issue's tree is there" || not_ok "missing group paths:$missing"
 if err=$(adm mgmt "$TP/ini_groups/grpB/luns" 'add devY 0' 2>&1); then not_ok "duplicate LUN refused"; else
 	[[ $err == *"already exists"* ]] && ok "duplicate LUN refused: $err" || not_ok "duplicate LUN reason: $err"; fi
 outA=$(iscsi-ls -s -i "$A_INI" "iscsi://127.0.0.1:$PORT" 2>&1)
@@ -115,6 +142,68 @@ if err=$(adm apply "$TMPD/bad.conf" 2>&1); then not_ok "bad file rejected"; else
 adm check "$TMPD/bad.conf" >/dev/null 2>&1 && not_ok "check rejects the bad file" || ok "check rejects the bad file"
 adm ls -R | grep -v '/sessions/' >"$TMPD/a3"
 diff -q "$TMPD/b3" "$TMPD/a3" >/dev/null && ok "a rejected apply changes nothing" || not_ok "a rejected apply changes nothing"
+
+# ---- the rest of the tree: links, driver switch, add_target with attributes ----
+adm ls handlers/vdisk_nullio | grep -qx "null0 -> /devices/null0" && ok "handlers/vdisk_nullio lists its device null0" || { not_ok "handler lists its devices"; adm ls handlers/vdisk_nullio | sed 's/^/# /'; }
+adm ls handlers/vdisk_fileio | grep -q "null0" && not_ok "handlers/vdisk_fileio does not list null0" || ok "handlers/vdisk_fileio does not list null0"
+[ "$(adm get handlers/vdisk_nullio/null0/size)" = 1048576 ] && ok "a path through a handler's device link resolves" || not_ok "path through a handler's device link"
+adm ls devices/devX/exported | grep -qx "export0 -> /$TP/ini_groups/grpA/luns/0" && ok "devices/devX/exported links to its LUN" || { not_ok "devices/devX/exported"; adm ls devices/devX/exported | sed 's/^/# /'; }
+adm --json ls handlers/vdisk_nullio | python3 -c 'import json,sys; d=json.load(sys.stdin); assert {"name":"null0","type":"link","value":"devices/null0"} in d' \
+	&& ok "ls --json shows a link with its target" || not_ok "ls --json link"
+ro_refused handlers/vdisk_nullio/type 0 "SCSI device type of the handler's devices: read-only"
+ro_refused devices/null0/handler vdisk_fileio "handler is fixed"
+ro_refused devices/null0/filename /tmp/x "cannot change while the device exists"
+ro_refused devices/null0/exported 1 "is a directory"
+ro_refused "$TP/luns/0/device" devX "use 'replace DEVICE LUN"
+ro_refused sgv/hits 0 "counter of the buffer cache: read-only"
+ro_refused devices/devY/stats/writes 0 "I/O counter of the device: read-only"
+wb=$(adm get devices/devY/stats/write_bytes); rd=$(adm get devices/devY/stats/reads)
+[ "$wb" -ge 4096 ] && [ "$rd" -ge 1 ] && ok "devices/devY/stats counts A's write and B's read ($wb bytes written, $rd reads)" || not_ok "device stats ($wb, $rd)"
+check "add_target with attributes" adm mgmt targets/iscsi "add_target $T-2 IncomingUser=joe joesecret1234;rel_tgt_id=77;enabled=1"
+[ "$(adm get "targets/iscsi/$T-2/IncomingUser")" = "joe joesecret1234" ] && [ "$(adm get "targets/iscsi/$T-2/rel_tgt_id")" = 77 ] && [ "$(adm get "targets/iscsi/$T-2/enabled")" = 1 ] \
+	&& ok "add_target set IncomingUser, rel_tgt_id and enabled" || not_ok "add_target attributes"
+if err=$(adm mgmt targets/iscsi "add_target $T-3 rel_tgt_id=5;colour=blue" 2>&1); then not_ok "add_target with a bad attribute refused"; else
+	adm ls targets/iscsi | grep -q "$T-3" && not_ok "a refused add_target leaves no target" || ok "add_target with a bad attribute refused, no target left: ${err#scstadm: }"; fi
+if adm mgmt targets/iscsi "add_target $T-3 rel_tgt_id=77" 2>/dev/null || adm ls targets/iscsi | grep -q "$T-3"; then
+	not_ok "add_target with a used rel_tgt_id refused"; else ok "add_target with a used rel_tgt_id refused, no target left"; fi
+check "del_target" adm mgmt targets/iscsi "del_target $T-2"
+check "switch the iscsi driver off" adm set targets/iscsi/enabled 0
+[ "$(adm get targets/iscsi/enabled)" = 0 ] && ok "targets/iscsi/enabled reads 0" || not_ok "targets/iscsi/enabled reads 0"
+iscsi-inq "iscsi://127.0.0.1:$PORT/$T/0" >/dev/null 2>&1 && not_ok "no login while the driver is off" || ok "no login while the driver is off"
+adm save | grep -qP '^\tenabled 0$' && ok "save keeps the driver switched off" || not_ok "save keeps the driver off"
+check "switch the iscsi driver on" adm set targets/iscsi/enabled 1
+iscsi-inq -i "$A_INI" "iscsi://127.0.0.1:$PORT/$T/0" >/dev/null 2>&1 && ok "logins work again" || not_ok "logins work again"
+
+# ---- initiators: move between groups, clear ----
+check "create group C" adm mgmt "$TP/ini_groups" 'create grpC'
+check "C: LUN 5 Y" adm mgmt "$TP/ini_groups/grpC/luns" 'add devY 5'
+check "move initiator A to group C" adm mgmt "$TP/ini_groups/grpA/initiators" "move $A_INI grpC"
+adm ls "$TP/ini_groups/grpA/initiators" | grep -q "$A_INI" && not_ok "A left group A" || ok "A left group A"
+out=$(iscsi-ls -s -i "$A_INI" "iscsi://127.0.0.1:$PORT" 2>&1)
+[[ $out == *"Lun:5"* && $out != *"Lun:0"* ]] && ok "after the move initiator A sees group C's LUNs" || { not_ok "A sees group C"; echo "$out" | sed 's/^/# /'; }
+if err=$(adm mgmt "$TP/ini_groups/grpC/initiators" "move $A_INI nosuch" 2>&1); then not_ok "move to a missing group refused"; else
+	adm ls "$TP/ini_groups/grpC/initiators" | grep -q "$A_INI" && ok "move to a missing group refused, nothing moved: ${err#scstadm: }" || not_ok "refused move changed something"; fi
+check "add two more patterns to C" adm mgmt "$TP/ini_groups/grpC/initiators" 'add iqn.x:*'
+check "clear C's initiators" adm mgmt "$TP/ini_groups/grpC/initiators" clear
+[ "$(adm ls "$TP/ini_groups/grpC/initiators")" = mgmt ] && ok "clear leaves no pattern" || not_ok "clear leaves no pattern"
+check "delete group C" adm mgmt "$TP/ini_groups" 'del grpC'
+
+# ---- apply that fails half-way (a backing file that cannot be opened) changes nothing ----
+adm ls -R | grep -v '/sessions/' >"$TMPD/b4"
+adm save "$TMPD/s4.conf"
+python3 - "$TMPD/s4.conf" "$TMPD/half.conf" <<'PYEOF'
+import sys
+s = open(sys.argv[1]).read()
+s = s.replace("HANDLER vdisk_nullio {", "HANDLER vdisk_nullio {\n\tDEVICE newnull {\n\t\tsize 1048576\n\t}", 1)
+s = s.replace("HANDLER vdisk_fileio {", "HANDLER vdisk_fileio {\n\tDEVICE gone {\n\t\tfilename /nonexistent/dir/gone.img\n\t\tsize 1048576\n\t}", 1)
+s = s.replace("\t\tLUN 0 null0\n", "\t\tLUN 0 null0\n\t\tLUN 8 newnull\n\t\tLUN 9 gone\n", 1)
+open(sys.argv[2], "w").write(s)
+PYEOF
+adm check "$TMPD/half.conf" >/dev/null 2>&1 && ok "check passes (it opens no file)" || not_ok "check of the half file"
+if err=$(adm apply "$TMPD/half.conf" 2>&1); then not_ok "apply with an unopenable file fails"; else
+	[[ $err == *"cannot open /nonexistent/dir/gone.img"*"nothing was changed"* ]] && ok "apply stops at the device that cannot be opened: ${err#scstadm: }" || { not_ok "apply failure message"; echo "# $err"; }; fi
+adm ls -R | grep -v '/sessions/' >"$TMPD/a4"
+diff "$TMPD/b4" "$TMPD/a4" >"$TMPD/d4" && ok "the device it had added is undone: nothing changed" || { not_ok "nothing changed"; sed 's/^/# /' "$TMPD/d4" | head; }
 
 # ---- protocol limits ----
 python3 - "$CTL" <<'EOF' && ok "a request over 1 MiB is refused" || not_ok "a request over 1 MiB is refused"

@@ -92,8 +92,7 @@ static struct scst_device *make_dev(const struct scst_dev_handler *h, const char
 	snprintf(dev->name, sizeof(dev->name), "t");
 	dev->handler = h;
 	dev->type = h->type;
-	if (file)
-		snprintf(dev->filename, sizeof(dev->filename), "%s", file);
+	dev->filename = file ? strdup(file) : NULL;
 	dev->size = size;
 	dev->block_size = bs;
 	dev->wce = true; /* write-back unless a test says otherwise */
@@ -107,6 +106,7 @@ static struct scst_device *make_dev(const struct scst_dev_handler *h, const char
 static void free_dev(struct scst_device *dev)
 {
 	dev->handler->detach(dev);
+	free(dev->filename);
 	free(dev);
 }
 
@@ -559,7 +559,7 @@ static void test_partial_iovec_and_limits(void **state)
 	/* Read-only device: writes refused without touching the file. */
 	dev = calloc(1, sizeof(*dev));
 	dev->handler = &vdisk_fileio_handler;
-	snprintf(dev->filename, sizeof(dev->filename), "%s", path);
+	dev->filename = strdup(path);
 	dev->read_only = true;
 	assert_int_equal(dev->handler->attach(dev, NULL, 0), 0);
 	assert_int_equal(dev->block_size, 512);
@@ -577,7 +577,7 @@ static void test_attach_errors(void **state)
 	(void)state;
 	path_in_tmp(path, sizeof(path), "attach.img");
 	memset(&dev, 0, sizeof(dev));
-	snprintf(dev.filename, sizeof(dev.filename), "%s", path);
+	dev.filename = path; /* the test's buffer: this device never reaches the core */
 	/* Missing file without a size. */
 	assert_int_equal(vdisk_fileio_handler.attach(&dev, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot open"));
@@ -599,7 +599,7 @@ static void test_attach_errors(void **state)
 	assert_int_equal(dev.nblocks, 8);
 	vdisk_fileio_handler.detach(&dev);
 	/* Not a file or block device. */
-	snprintf(dev.filename, sizeof(dev.filename), "%s", tmpdir);
+	dev.filename = tmpdir;
 	dev.size = 0;
 	assert_int_equal(vdisk_fileio_handler.attach(&dev, err, sizeof(err)), -EISDIR);
 	/* nullio needs a size. */
