@@ -19,6 +19,7 @@ struct vdisk_priv {
 	int fd;
 	bool is_blkdev;
 	bool direct; /* opened with O_DIRECT */
+	bool memory_backed; /* tmpfs/ramfs: reads and writes are done inline (vdisk_common.c) */
 	/* Whether a fallocate mode was refused (EOPNOTSUPP): skip it next time.
 	 * Written only by reactors, racing benignly (the result is the same). */
 	bool no_zero_range;

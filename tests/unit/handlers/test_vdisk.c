@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -230,6 +232,43 @@ static void test_fileio_rw(void **state)
 	assert_int_equal(dev->size, 16u << 20);
 	assert_int_equal(dev->nblocks, 4096);
 	check_rw(dev, path);
+	free_dev(dev);
+	unlink(path);
+}
+
+/* On tmpfs, fileio reads and writes run inline (no io_uring, no worker thread):
+ * the same round trips, uneven iovecs, partial-iovec and range checks hold. */
+static void test_fileio_tmpfs_inline(void **state)
+{
+	struct scst_device *dev;
+	char path[128];
+
+	(void)state;
+	if (access("/dev/shm", W_OK)) {
+		skip();
+		return;
+	}
+	snprintf(path, sizeof(path), "/dev/shm/test_vdisk.%d.img", (int)getpid());
+	unlink(path);
+	dev = make_dev(&vdisk_fileio_handler, path, 16u << 20, 512);
+	assert_true(vdisk_priv(dev)->memory_backed);
+	check_rw(dev, path);
+	free_dev(dev);
+	dev = make_dev(&vdisk_fileio_handler, path, 0, 4096);
+	assert_true(vdisk_priv(dev)->memory_backed);
+	check_rw(dev, path);
+	free_dev(dev);
+	/* A file elsewhere keeps the io_uring path unless that is a memory fs too. */
+	unlink(path);
+	path_in_tmp(path, sizeof(path), "disk.img");
+	dev = make_dev(&vdisk_fileio_handler, path, 1u << 20, 512);
+	{
+		struct statfs sfs;
+
+		assert_int_equal(statfs(tmpdir, &sfs), 0);
+		assert_int_equal(vdisk_priv(dev)->memory_backed,
+				 sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
+	}
 	free_dev(dev);
 	unlink(path);
 }
@@ -981,6 +1020,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fileio_rw),
+		cmocka_unit_test(test_fileio_tmpfs_inline),
 		cmocka_unit_test(test_blockio_file),
 		cmocka_unit_test(test_blockio_loop),
 		cmocka_unit_test(test_nullio),
