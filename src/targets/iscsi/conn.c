@@ -283,11 +283,19 @@ static void tx_submit(struct iscsi_conn *c)
 {
 	struct io_uring_sqe *sqe;
 
-	memset(&c->tx_msg, 0, sizeof(c->tx_msg));
-	c->tx_msg.msg_iov = c->tx_iov + c->tx_iov_pos;
-	c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
 	sqe = scst_reactor_sqe(c->r, &c->tx_cb);
-	io_uring_prep_sendmsg(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
+	if (c->tx_iov_cnt - c->tx_iov_pos == 1) {
+		/* One piece (a status without data, an R2T): a plain send spares the
+		 * kernel copying in a msghdr and an iovec. */
+		const struct iovec *v = &c->tx_iov[c->tx_iov_pos];
+
+		io_uring_prep_send(sqe, c->fd, v->iov_base, v->iov_len, MSG_NOSIGNAL);
+	} else {
+		memset(&c->tx_msg, 0, sizeof(c->tx_msg));
+		c->tx_msg.msg_iov = c->tx_iov + c->tx_iov_pos;
+		c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
+		io_uring_prep_sendmsg(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
+	}
 	c->tx_inflight = true;
 }
 
@@ -608,11 +616,16 @@ static void rx_submit(struct iscsi_conn *c)
 	c->rx_iov[n] = (struct iovec){ c->stage, ISCSI_STAGE_SIZE };
 	c->rx_iov_seg[n++] = -1;
 	c->rx_iov_cnt = n;
-	memset(&c->rx_msg, 0, sizeof(c->rx_msg));
-	c->rx_msg.msg_iov = c->rx_iov;
-	c->rx_msg.msg_iovlen = n;
 	sqe = scst_reactor_sqe(c->r, &c->rx_cb);
-	io_uring_prep_recvmsg(sqe, c->fd, &c->rx_msg, 0);
+	if (n == 1) {
+		/* Only the stage (the common case: waiting for the next header). */
+		io_uring_prep_recv(sqe, c->fd, c->stage, ISCSI_STAGE_SIZE, 0);
+	} else {
+		memset(&c->rx_msg, 0, sizeof(c->rx_msg));
+		c->rx_msg.msg_iov = c->rx_iov;
+		c->rx_msg.msg_iovlen = n;
+		io_uring_prep_recvmsg(sqe, c->fd, &c->rx_msg, 0);
+	}
 	c->rx_inflight = true;
 }
 
