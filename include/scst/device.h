@@ -136,6 +136,9 @@ struct scst_device {
 	/* SPC-2 reservation holder: the I_T_L nexus (tgt_dev) or NULL. Changed under
 	 * lock; read without it in the pre-exec check. */
 	_Atomic(struct scst_tgt_dev *) res_holder;
+	/* Removable medium (medium.c): ejected, and how many nexuses prevent removal. */
+	atomic_bool medium_absent;
+	atomic_int prevent_count;
 	struct scst_device *next; /* registry list, management */
 };
 

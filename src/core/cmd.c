@@ -277,6 +277,11 @@ static void pre_exec(struct scst_cmd *cmd)
 		cmd_xmit(cmd);
 		return;
 	}
+	if (unlikely(scst_medium_missing(cmd))) {
+		scst_cmd_set_error(cmd, SCST_SENSE_NOT_READY_MEDIUM_NOT_PRESENT, NULL);
+		cmd_xmit(cmd);
+		return;
+	}
 	if ((cmd->op->flags & SCST_OPF_WRITE_MEDIUM) && is_write_protected(cmd)) {
 		scst_cmd_set_error(cmd, SCST_SENSE_WRITE_PROTECTED, NULL);
 		cmd_xmit(cmd);

@@ -84,6 +84,7 @@ struct scst_tgt_dev {
 	unsigned inflight_ordered;
 	struct scst_cmd *blocked_head, *blocked_tail;
 	bool gone; /* LUN removed; commands finish with LUN NOT SUPPORTED */
+	atomic_bool prevent; /* PREVENT ALLOW MEDIUM REMOVAL held by this nexus (medium.c) */
 	/* Gone because the LUN now names another device (replace, re-bind): commands
 	 * received before the change still run here, on the device they were parsed for,
 	 * as if they had completed before it. */
@@ -194,6 +195,10 @@ bool scst_res_conflict(const struct scst_cmd *cmd);
 void scst_res_drop(struct scst_device *dev, struct scst_tgt_dev *td);
 /* Drop it whoever holds it (LUN reset, target reset). */
 void scst_res_clear(struct scst_device *dev);
+/* Removable medium (medium.c). */
+bool scst_medium_missing(const struct scst_cmd *cmd);
+void scst_medium_nexus_gone(struct scst_tgt_dev *td);
+void scst_medium_reset(struct scst_device *dev);
 void scst_sbc_read_capacity10(struct scst_cmd *cmd);
 void scst_sbc_read_capacity16(struct scst_cmd *cmd);
 void scst_sbc_read(struct scst_cmd *cmd);

@@ -135,8 +135,9 @@ void scst_tgt_dev_maybe_free(struct scst_tgt_dev *td)
 
 	if (!td->gone || td->inflight || td->blocked_head || td->cmd_refs)
 		return;
-	/* Nexus loss ends an SPC-2 reservation (SPC-2 5.5.1). */
+	/* Nexus loss ends an SPC-2 reservation (SPC-2 5.5.1) and its prevent (SPC-4 6.13). */
 	scst_res_drop(dev, td);
+	scst_medium_nexus_gone(td);
 	pthread_mutex_lock(&dev->lock);
 	if (td->dev_prev)
 		td->dev_prev->dev_next = td->dev_next;

@@ -59,26 +59,6 @@ void scst_spc_request_sense(struct scst_cmd *cmd)
 }
 
 /*
- * START STOP UNIT (SBC-3 5.25). A virtual disk has no spindle to stop and no
- * medium to eject: every combination, IMMED included, completes with GOOD. A
- * LOEJ on a non-removable device is likewise not an error.
- */
-void scst_spc_start_stop_unit(struct scst_cmd *cmd)
-{
-	scst_cmd_done(cmd, SCST_SENSE_NONE);
-}
-
-/*
- * PREVENT ALLOW MEDIUM REMOVAL (SPC-4 6.13, SBC-3 5.8). Disks accept it; a
- * removable device would only need the prevent state for an eject, which the
- * virtual media never do on their own.
- */
-void scst_spc_prevent_allow(struct scst_cmd *cmd)
-{
-	scst_cmd_done(cmd, SCST_SENSE_NONE);
-}
-
-/*
  * LOG SENSE (SPC-4 6.8). We keep no log parameters, so the only page is
  * Supported Log Pages (00h, SPC-4 7.3.18), which lists itself, and its
  * subpage form 00h/FFh (SPC-4 7.3.19).

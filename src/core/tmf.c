@@ -33,8 +33,10 @@ static void abort_matching(struct scst_mgmt_cmd *m, bool by_lun, uint64_t lun)
 
 static void reset_ua(struct scst_session *s, struct scst_device *dev)
 {
-	/* A reset ends an SPC-2 reservation (SPC-2 5.5.1). */
+	/* A reset ends an SPC-2 reservation (SPC-2 5.5.1) and medium removal prevention
+	 * (SPC-4 6.13). */
 	scst_res_clear(dev);
+	scst_medium_reset(dev);
 	/* SAM-5 6.3.3: other I_T nexuses learn about the reset; this one does too. */
 	scst_ua_queue_device(dev, SCST_SENSE_UA_BUS_DEVICE_RESET, NULL);
 	(void)s;

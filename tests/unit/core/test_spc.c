@@ -1120,6 +1120,84 @@ static void test_misc(void **state)
 	assert_field(&res, true, 2, 5);
 }
 
+/* Removable medium: eject and load with START STOP UNIT, PREVENT per nexus, resets. */
+static void test_removable_medium(void **state)
+{
+	static const uint8_t tur[6] = { 0x00 };
+	static const uint8_t eject[6] = { 0x1b, 0, 0, 0, 0x02, 0 };
+	static const uint8_t load[6] = { 0x1b, 0, 0, 0, 0x03, 0 };
+	static const uint8_t pwr_eject[6] = { 0x1b, 0, 0, 0, 0x32, 0 }; /* POWER CONDITION 3 */
+	static const uint8_t prevent[6] = { 0x1e, 0, 0, 0, 0x01, 0 };
+	static const uint8_t allow[6] = { 0x1e, 0, 0, 0, 0x00, 0 };
+	static const uint8_t persistent[6] = { 0x1e, 0, 0, 0, 0x02, 0 };
+	static const uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	struct scst_local_session *r1, *r2;
+	struct scst_local_result res;
+	struct scst_target *t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(scst_device_add("vdisk_nullio", "rem0", "size=1048576;removable=1", err,
+					 sizeof(err)), 0);
+	assert_int_equal(scst_target_add("local", "tgt-rem", err, sizeof(err)), 0);
+	t = scst_target_find("local", "tgt-rem");
+	assert_int_equal(scst_lun_add(t, NULL, 7, "rem0", false, err, sizeof(err)), 0);
+	assert_int_equal(scst_target_set_enabled(t, true), 0);
+	r1 = scst_local_session_open("tgt-rem", "iqn.2024-01.org.scst:rem1");
+	r2 = scst_local_session_open("tgt-rem", "iqn.2024-01.org.scst:rem2");
+	assert_non_null(r1);
+	assert_non_null(r2);
+	clear_ua(r1, 7);
+	clear_ua(r2, 7);
+	/* A prevent from either nexus blocks an eject from both. */
+	assert_int_equal(run(r1, 7, prevent, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r2, 7, prevent, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r2, 7, eject, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_sense(&res, 5, 0x53, 0x02);
+	assert_int_equal(run(r1, 7, allow, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r1, 7, eject, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_sense(&res, 5, 0x53, 0x02);
+	assert_int_equal(run(r2, 7, allow, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	/* A power condition makes LOEJ ignored; the obsolete PREVENT values are refused. */
+	assert_int_equal(run(r1, 7, pwr_eject, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r1, 7, persistent, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_field(&res, true, 4, 1);
+	/* Ejected: commands needing the medium are NOT READY, MEDIUM NOT PRESENT. */
+	assert_int_equal(run(r1, 7, eject, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r1, 7, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_sense(&res, 2, 0x3a, 0x00);
+	assert_int_equal(run(r2, 7, read10, 10, SCST_DATA_READ, buf, 512, &res), 0);
+	assert_sense(&res, 2, 0x3a, 0x00);
+	/* An empty drive may be locked; a load under the lock is refused too. */
+	assert_int_equal(run(r1, 7, prevent, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r1, 7, load, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_sense(&res, 5, 0x53, 0x02);
+	assert_int_equal(run(r1, 7, allow, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_int_equal(run(r1, 7, load, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(r1, 7, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	/* The other nexus learns that the medium may have changed. */
+	assert_int_equal(run(r2, 7, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_sense(&res, 6, 0x28, 0x00);
+	assert_int_equal(run(r2, 7, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	/* A fixed disk takes LOEJ and changes nothing. */
+	assert_int_equal(run(s1, 0, eject, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	assert_int_equal(run(s1, 0, tur, 6, SCST_DATA_NONE, NULL, 0, &res), 0);
+	assert_good(&res);
+	scst_local_session_close(r1);
+	scst_local_session_close(r2);
+}
+
 static void test_request_sense_power_on(void **state)
 {
 	static const uint8_t rs[6] = { 0x03, 0, 0, 0, 0xff, 0 };
@@ -1179,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(test_read_capacity),
 		cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_request_sense_power_on),
+		cmocka_unit_test(test_removable_medium),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
