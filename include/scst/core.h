@@ -16,6 +16,9 @@
 
 /* Start the core with n reactors (0: one per CPU); they are not yet running. */
 int scst_core_init(unsigned nr_reactors);
+/* Where persistent reservation state is kept (created if missing); NULL: nowhere
+ * (APTPL refused). Set before devices are added. 0 or -errno. */
+int scst_set_state_dir(const char *dir);
 /* Start reactor threads. Tests that drive a reactor by hand skip this. */
 int scst_core_start_reactors(void);
 void scst_core_stop_reactors(void);

@@ -92,6 +92,7 @@ struct scst_device_stats {
 
 struct scst_ua;
 struct scst_tgt_dev;
+struct scst_pr;
 
 struct scst_device {
 	char name[64];
@@ -136,6 +137,9 @@ struct scst_device {
 	/* SPC-2 reservation holder: the I_T_L nexus (tgt_dev) or NULL. Changed under
 	 * lock; read without it in the pre-exec check. */
 	_Atomic(struct scst_tgt_dev *) res_holder;
+	/* Persistent reservations (pr.c), under lock; pr_active: any registration. */
+	struct scst_pr *pr;
+	atomic_bool pr_active;
 	/* Removable medium (medium.c): ejected, and how many nexuses prevent removal. */
 	atomic_bool medium_absent;
 	atomic_int prevent_count;

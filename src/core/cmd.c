@@ -272,7 +272,7 @@ static void pre_exec(struct scst_cmd *cmd)
 		return;
 	}
 	/* SPC-2 5.5.1: another nexus's reservation blocks all but a few commands. */
-	if (unlikely(scst_res_conflict(cmd))) {
+	if (unlikely(scst_res_conflict(cmd) || scst_pr_conflict(cmd))) {
 		scst_cmd_set_error(cmd, SCST_SENSE_RESERVATION_CONFLICT, NULL);
 		cmd_xmit(cmd);
 		return;

@@ -160,6 +160,8 @@ void scst_device_release(struct scst_device *dev);
 
 /* Unit attentions (ua.c). */
 void scst_ua_queue(struct scst_tgt_dev *td, enum scst_sense_reason reason);
+/* The same with td->dev->lock already held. */
+void scst_ua_queue_locked(struct scst_tgt_dev *td, enum scst_sense_reason reason);
 void scst_ua_queue_device(struct scst_device *dev, enum scst_sense_reason reason,
 			  struct scst_tgt_dev *except);
 /* Pop the oldest UA of td into the command's sense; false if none. */
@@ -195,6 +197,14 @@ bool scst_res_conflict(const struct scst_cmd *cmd);
 void scst_res_drop(struct scst_device *dev, struct scst_tgt_dev *td);
 /* Drop it whoever holds it (LUN reset, target reset). */
 void scst_res_clear(struct scst_device *dev);
+/* Persistent reservations (pr.c, pr_file.c). */
+bool scst_pr_conflict(const struct scst_cmd *cmd);
+/* SPC-4 5.13.3: while any registration exists, RESERVE and RELEASE conflict. */
+bool scst_pr_has_registrations(struct scst_device *dev);
+void scst_pr_in(struct scst_cmd *cmd);
+void scst_pr_out(struct scst_cmd *cmd);
+void scst_pr_dev_init(struct scst_device *dev);
+void scst_pr_dev_free(struct scst_device *dev);
 /* Removable medium (medium.c). */
 bool scst_medium_missing(const struct scst_cmd *cmd);
 void scst_medium_nexus_gone(struct scst_tgt_dev *td);

@@ -262,10 +262,12 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 		return ret;
 	}
 	d->nblocks = d->size >> d->block_shift;
+	scst_pr_dev_init(d);
 	pthread_mutex_lock(&scst_mgmt_lock);
 	if (scst_device_find(name)) {
 		pthread_mutex_unlock(&scst_mgmt_lock);
 		h->detach(d);
+		scst_pr_dev_free(d);
 		pthread_mutex_destroy(&d->lock);
 		device_free(d);
 		return scst_errf(err, errlen, -EEXIST, "device %s already exists", name);
@@ -296,6 +298,7 @@ int scst_device_del(const char *name, char *err, size_t errlen)
 	*pp = d->next;
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	d->handler->detach(d);
+	scst_pr_dev_free(d);
 	pthread_mutex_destroy(&d->lock);
 	device_free(d);
 	return 0;

@@ -65,16 +65,16 @@ static enum scst_sense_reason format_len(struct scst_cmd *cmd, uint32_t block_si
 		.opcode = 0x5e, .sa = (s), .sa_byte = 1, .name = (n), .cdb_len = 10,         \
 		.mask = { [1] = SA_B1, B2(7) }, .dir = SCST_DATA_READ,                       \
 		.len_kind = SCST_LEN_BYTES, .len_off = 7, .len_size = 2, .dev_types = T_SPC, \
-		.flags = F_ANY_RES | A_STBY, .ord = SCST_ORD_NONE,                           \
+		.flags = F_ANY_RES | A_STBY, .ord = SCST_ORD_NONE, .exec = scst_pr_in,        \
 	}
 
 /* PERSISTENT RESERVE OUT (SPC-4): SCOPE/TYPE in byte 2, PARAMETER LIST LENGTH 5-8. */
-#define PR_OUT(s, n)                                                                         \
+#define PR_OUT(s, n, e)                                                                       \
 	{                                                                                    \
 		.opcode = 0x5f, .sa = (s), .sa_byte = 1, .name = (n), .cdb_len = 10,         \
 		.mask = { [1] = SA_B1, [2] = 0xff, B4(5) }, .dir = SCST_DATA_WRITE,          \
 		.len_kind = SCST_LEN_BYTES, .len_off = 5, .len_size = 4, .dev_types = T_SPC, \
-		.flags = F_ANY_RES | A_STBY, .ord = SCST_ORD_BARRIER,                        \
+		.flags = F_ANY_RES | A_STBY, .ord = SCST_ORD_BARRIER, .exec = (e),           \
 	}
 
 /* RECEIVE COPY RESULTS (SPC-4, LID1): LIST IDENTIFIER byte 2, ALLOCATION LENGTH 10-13. */
@@ -363,15 +363,15 @@ static const struct scst_opcode_desc opcode_table[] = {
 	PR_IN(0x01, "PERSISTENT RESERVE IN READ RESERVATION"),
 	PR_IN(0x02, "PERSISTENT RESERVE IN REPORT CAPABILITIES"),
 	PR_IN(0x03, "PERSISTENT RESERVE IN READ FULL STATUS"),
-	PR_OUT(0x00, "PERSISTENT RESERVE OUT REGISTER"),
-	PR_OUT(0x01, "PERSISTENT RESERVE OUT RESERVE"),
-	PR_OUT(0x02, "PERSISTENT RESERVE OUT RELEASE"),
-	PR_OUT(0x03, "PERSISTENT RESERVE OUT CLEAR"),
-	PR_OUT(0x04, "PERSISTENT RESERVE OUT PREEMPT"),
-	PR_OUT(0x05, "PERSISTENT RESERVE OUT PREEMPT AND ABORT"),
-	PR_OUT(0x06, "PERSISTENT RESERVE OUT REGISTER AND IGNORE EXISTING KEY"),
-	PR_OUT(0x07, "PERSISTENT RESERVE OUT REGISTER AND MOVE"),
-	PR_OUT(0x08, "PERSISTENT RESERVE OUT REPLACE LOST RESERVATION"),
+	PR_OUT(0x00, "PERSISTENT RESERVE OUT REGISTER", scst_pr_out),
+	PR_OUT(0x01, "PERSISTENT RESERVE OUT RESERVE", scst_pr_out),
+	PR_OUT(0x02, "PERSISTENT RESERVE OUT RELEASE", scst_pr_out),
+	PR_OUT(0x03, "PERSISTENT RESERVE OUT CLEAR", scst_pr_out),
+	PR_OUT(0x04, "PERSISTENT RESERVE OUT PREEMPT", scst_pr_out),
+	PR_OUT(0x05, "PERSISTENT RESERVE OUT PREEMPT AND ABORT", scst_pr_out),
+	PR_OUT(0x06, "PERSISTENT RESERVE OUT REGISTER AND IGNORE EXISTING KEY", scst_pr_out),
+	PR_OUT(0x07, "PERSISTENT RESERVE OUT REGISTER AND MOVE", NULL),
+	PR_OUT(0x08, "PERSISTENT RESERVE OUT REPLACE LOST RESERVATION", NULL),
 	/* SPC-4: EXTENDED COPY (LID1), PARAMETER LIST LENGTH in bytes 10-13 */
 	{
 		.opcode = 0x83, .sa = 0x00, .sa_byte = 1, .name = "EXTENDED COPY(LID1)",

@@ -25,6 +25,11 @@ void scst_spc_reserve(struct scst_cmd *cmd)
 	struct scst_device *dev = td->dev;
 	enum scst_sense_reason r = SCST_SENSE_NONE;
 
+	/* SPC-4 5.13.3: while persistent registrations exist, RESERVE conflicts. */
+	if (scst_pr_has_registrations(dev)) {
+		scst_cmd_done(cmd, SCST_SENSE_RESERVATION_CONFLICT);
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
 	/* Reserving again from the holder is allowed (SPC-2 7.21.1). */
 	if (!atomic_compare_exchange_strong(&dev->res_holder, &expected, td) && expected != td)
@@ -35,6 +40,11 @@ void scst_spc_reserve(struct scst_cmd *cmd)
 
 void scst_spc_release(struct scst_cmd *cmd)
 {
+	/* SPC-4 5.13.3: while persistent registrations exist, RELEASE conflicts. */
+	if (scst_pr_has_registrations(cmd->tgt_dev->dev)) {
+		scst_cmd_done(cmd, SCST_SENSE_RESERVATION_CONFLICT);
+		return;
+	}
 	/* A RELEASE from a nexus that holds nothing is GOOD and changes nothing
 	 * (SPC-2 7.16.1). */
 	scst_res_drop(cmd->tgt_dev->dev, cmd->tgt_dev);

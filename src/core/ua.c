@@ -28,6 +28,11 @@ static void ua_append_locked(struct scst_tgt_dev *td, enum scst_sense_reason rea
 	atomic_store_explicit(&td->ua_pending, true, memory_order_release);
 }
 
+void scst_ua_queue_locked(struct scst_tgt_dev *td, enum scst_sense_reason reason)
+{
+	ua_append_locked(td, reason);
+}
+
 void scst_ua_queue(struct scst_tgt_dev *td, enum scst_sense_reason reason)
 {
 	pthread_mutex_lock(&td->dev->lock);

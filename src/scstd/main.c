@@ -46,11 +46,14 @@ static const char default_conf_fmt[] =
 	"\t}\n"
 	"}\n";
 
+/* Persistent reservations with APTPL are kept here (one file per device). */
+#define DEFAULT_STATE_DIR "/var/lib/scst"
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: scstd (-c FILE | --default [--default-file PATH]) [-f] [--portal ADDR:PORT]...\n"
-		"             [--threads N] [--control SOCKET] [--debug]\n"
+		"             [--threads N] [--control SOCKET] [--state-dir DIR] [--debug]\n"
 		"  -c, --config FILE     load FILE (scst.conf grammar)\n"
 		"      --default         built-in configuration: target " DEFAULT_TARGET "\n"
 		"                        with LUN 0 on a sparse 1 GiB file and LUN 1 on vdisk_nullio\n"
@@ -59,6 +62,7 @@ static void usage(FILE *out)
 		"  -p, --portal A:P      listen on A:P (repeatable; default 0.0.0.0:3260; [::1]:3260 for IPv6)\n"
 		"  -t, --threads N       reactor threads (default: one per CPU)\n"
 		"  -s, --control SOCKET  scstadm's control socket (" SCST_CTL_DEFAULT_PATH ")\n"
+		"      --state-dir DIR   persistent reservation state files (" DEFAULT_STATE_DIR ")\n"
 		"  -d, --debug           log debug messages\n");
 }
 
@@ -97,11 +101,13 @@ int main(int argc, char **argv)
 		{ "portal", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "control", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *default_file = DEFAULT_FILE, *control = NULL;
+	const char *state_dir = NULL;
 	const char *portals[MAX_PORTALS];
 	unsigned nr_portals = 0, threads = 0;
 	bool use_default = false, foreground = false;
@@ -135,6 +141,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			control = optarg;
+			break;
+		case 'S':
+			state_dir = optarg;
 			break;
 		case 'd':
 			scst_log_set_level(LOG_DEBUG);
@@ -171,6 +180,16 @@ int main(int argc, char **argv)
 	/* We may serve the host we run on: do not recurse into our own writeback. */
 	prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0);
 
+	/* A directory asked for must work; without one, the default is tried and
+	 * persistent reservations then only refuse APTPL if it cannot be made. */
+	ret = scst_set_state_dir(state_dir ? state_dir : DEFAULT_STATE_DIR);
+	if (ret && state_dir) {
+		fprintf(stderr, "scstd: state directory %s: %s\n", state_dir, strerror(-ret));
+		return 1;
+	}
+	if (ret)
+		scst_warn("state directory %s: %s; APTPL persistent reservations are refused",
+			  DEFAULT_STATE_DIR, strerror(-ret));
 	ret = scst_core_init(threads);
 	if (ret) {
 		scst_err("cannot start the core: %s", strerror(-ret));

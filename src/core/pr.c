@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Persistent reservations (SPC-4 5.13, 6.15, 6.16): PERSISTENT RESERVE IN and
+ * OUT, and the conflict check of the pre-exec stage.
+ *
+ * A registration belongs to an I_T nexus: the initiator port (for iSCSI the
+ * name with its ISID, "iqn...,i,0x<isid>") and the target port (the target's
+ * relative target port id; any port with ALL_TG_PT). The state is per device,
+ * shared by every target that exports it, guarded by dev->lock; dev->pr_active
+ * says without the lock whether there is any registration, so the common case
+ * (no PR on the device) costs one atomic load per command.
+ *
+ * Every change is made durable (pr_file.c) before the command returns GOOD;
+ * if that fails, the old state is put back and the command fails.
+ *
+ * Not implemented, and so answered INVALID COMMAND OPERATION CODE and left out
+ * of REPORT SUPPORTED OPERATION CODES by the opcode table: REGISTER AND MOVE
+ * and REPLACE LOST RESERVATION. SPEC_I_PT is refused (SIP_C=0 in REPORT
+ * CAPABILITIES). PREEMPT AND ABORT preempts like PREEMPT; the preempted
+ * nexuses' commands already queued are not aborted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opcodes.h"
+#include "pr.h"
+
+/* PR OUT service actions (SPC-4 6.16.2). */
+enum {
+	PR_REGISTER = 0,
+	PR_RESERVE = 1,
+	PR_RELEASE = 2,
+	PR_CLEAR = 3,
+	PR_PREEMPT = 4,
+	PR_PREEMPT_ABORT = 5,
+	PR_REGISTER_IGNORE = 6,
+};
+
+#define PR_OUT_PARAM_LEN 24
+
+static uint16_t nexus_rel_id(const struct scst_tgt_dev *td)
+{
+	return scst_target_rel_id(td->sess->tgt);
+}
+
+static bool reg_matches(const struct scst_pr_reg *r, const char *iport, uint16_t rel)
+{
+	return !strcmp(r->iport, iport) && (r->all_tg_pt || r->rel_tgt_id == rel);
+}
+
+static struct scst_pr_reg *find_reg(struct scst_pr *pr, const struct scst_tgt_dev *td)
+{
+	for (struct scst_pr_reg *r = pr->regs; r; r = r->next)
+		if (reg_matches(r, td->sess->initiator_port, nexus_rel_id(td)))
+			return r;
+	return NULL;
+}
+
+static bool is_holder(const struct scst_pr *pr, const struct scst_pr_reg *reg)
+{
+	if (!reg || pr->type == PR_TYPE_NONE)
+		return false;
+	return pr_type_all_regs(pr->type) || pr->holder == reg;
+}
+
+/* Queue reason to every nexus of dev that r identifies (except except). Under dev->lock. */
+static void ua_to_reg(struct scst_device *dev, const struct scst_pr_reg *r,
+		      const struct scst_tgt_dev *except, enum scst_sense_reason reason)
+{
+	for (struct scst_tgt_dev *td = dev->tgt_devs; td; td = td->dev_next)
+		if (td != except && reg_matches(r, td->sess->initiator_port, nexus_rel_id(td)))
+			scst_ua_queue_locked(td, reason);
+}
+
+/* ---- the conflict check (SPC-4 5.13.1, table of commands allowed per type) ---- */
+
+bool scst_pr_conflict(const struct scst_cmd *cmd)
+{
+	struct scst_tgt_dev *td = cmd->tgt_dev;
+	struct scst_device *dev = td->dev;
+	uint32_t flags = cmd->op->flags;
+	struct scst_pr_reg *reg;
+	bool conflict = false;
+	struct scst_pr *pr;
+
+	if (!atomic_load_explicit(&dev->pr_active, memory_order_acquire) ||
+	    (flags & SCST_OPF_ALLOW_PR))
+		return false;
+	pthread_mutex_lock(&dev->lock);
+	pr = dev->pr;
+	if (pr && pr->type != PR_TYPE_NONE) {
+		reg = find_reg(pr, td);
+		if (!is_holder(pr, reg)) {
+			bool registrants_ok = pr->type == PR_TYPE_WE_RO || pr->type == PR_TYPE_EA_RO;
+			bool write_excl = pr->type == PR_TYPE_WE || pr->type == PR_TYPE_WE_RO ||
+					  pr->type == PR_TYPE_WE_AR;
+
+			if (registrants_ok && reg)
+				conflict = false;
+			else if (write_excl)
+				conflict = !(flags & SCST_OPF_READ_PR);
+			else
+				conflict = true;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return conflict;
+}
+
+bool scst_pr_has_registrations(struct scst_device *dev)
+{
+	return atomic_load_explicit(&dev->pr_active, memory_order_acquire);
+}
+
+/* ---- PERSISTENT RESERVE IN ---- */
+
+static void put_transport_id(uint8_t *p, const char *iport, uint32_t *len)
+{
+	const char *isid = strstr(iport, ",i,0x");
+	size_t n = strlen(iport) + 1;
+	uint32_t padded = (uint32_t)((n + 3) & ~(size_t)3);
+
+	if (padded < 20)
+		padded = 20; /* SPC-4 7.6.4.6: at least 20 bytes of name */
+	/* iSCSI TransportID (SPC-4 7.6.4.6): FORMAT CODE 01b with the ISID. */
+	p[0] = (uint8_t)((isid ? 0x40 : 0x00) | 0x05);
+	p[1] = 0;
+	scst_put_be16(p + 2, (uint16_t)padded);
+	memset(p + 4, 0, padded);
+	memcpy(p + 4, iport, n);
+	*len = 4 + padded;
+}
+
+static void pr_in_read_keys(struct scst_cmd *cmd, struct scst_pr *pr, uint8_t *b, uint32_t *len)
+{
+	uint32_t n = 8;
+
+	for (struct scst_pr_reg *r = pr ? pr->regs : NULL; r; r = r->next, n += 8)
+		scst_put_be64(b + n, r->key);
+	scst_put_be32(b, pr ? pr->generation : 0);
+	scst_put_be32(b + 4, n - 8);
+	*len = n;
+	(void)cmd;
+}
+
+static void pr_in_read_reservation(struct scst_pr *pr, uint8_t *b, uint32_t *len)
+{
+	scst_put_be32(b, pr ? pr->generation : 0);
+	if (!pr || pr->type == PR_TYPE_NONE) {
+		scst_put_be32(b + 4, 0);
+		*len = 8;
+		return;
+	}
+	scst_put_be32(b + 4, 16);
+	memset(b + 8, 0, 16);
+	/* SPC-4 6.15.3.3: the key is 0 for the all-registrants types. */
+	scst_put_be64(b + 8, pr_type_all_regs(pr->type) ? 0 : pr->holder->key);
+	b[21] = pr->type; /* SCOPE 0h: logical unit */
+	*len = 24;
+}
+
+static void pr_in_report_caps(struct scst_pr *pr, uint8_t *b, uint32_t *len)
+{
+	memset(b, 0, 8);
+	scst_put_be16(b, 8);
+	/* ATP_C (ALL_TG_PT supported); PTPL_C when a state directory keeps APTPL state. */
+	b[2] = 0x04 | (scst_pr_state_dir() ? 0x01 : 0);
+	b[3] = 0x80 | (pr && pr->aptpl ? 0x01 : 0); /* TMV; PTPL_A */
+	/* PERSISTENT RESERVATION TYPE MASK: WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX; EX_AC_AR. */
+	b[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02;
+	b[5] = 0x01;
+	*len = 8;
+}
+
+static void pr_in_full_status(struct scst_pr *pr, uint8_t *b, uint32_t cap, uint32_t *len)
+{
+	uint32_t n = 8;
+
+	for (struct scst_pr_reg *r = pr ? pr->regs : NULL; r; r = r->next) {
+		uint8_t *d = b + n;
+		uint32_t tid;
+
+		if (n + 24 + 4 + sizeof(r->iport) + 4 > cap)
+			break;
+		memset(d, 0, 24);
+		scst_put_be64(d, r->key);
+		d[12] = (uint8_t)((r->all_tg_pt ? 0x02 : 0) | (is_holder(pr, r) ? 0x01 : 0));
+		if (is_holder(pr, r))
+			d[13] = pr->type;
+		scst_put_be16(d + 18, r->rel_tgt_id);
+		put_transport_id(d + 24, r->iport, &tid);
+		scst_put_be32(d + 20, tid);
+		n += 24 + tid;
+	}
+	scst_put_be32(b, pr ? pr->generation : 0);
+	scst_put_be32(b + 4, n - 8);
+	*len = n;
+}
+
+void scst_pr_in(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd->tgt_dev->dev;
+	uint8_t sa = cmd->cdb[1] & 0x1f;
+	uint32_t cap = 8 + 256 * (24 + 4 + SCST_MAX_NAME + 32 + 4), len = 0;
+	uint8_t *b = malloc(cap);
+
+	if (!b) {
+		scst_cmd_done(cmd, SCST_SENSE_INTERNAL_TARGET_FAILURE);
+		return;
+	}
+	pthread_mutex_lock(&dev->lock);
+	switch (sa) {
+	case 0:
+		pr_in_read_keys(cmd, dev->pr, b, &len);
+		break;
+	case 1:
+		pr_in_read_reservation(dev->pr, b, &len);
+		break;
+	case 2:
+		pr_in_report_caps(dev->pr, b, &len);
+		break;
+	default:
+		pr_in_full_status(dev->pr, b, cap, &len);
+		break;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	scst_cmd_respond(cmd, b, len);
+	free(b);
+	scst_cmd_done(cmd, SCST_SENSE_NONE);
+}
+
+/* ---- PERSISTENT RESERVE OUT ---- */
+
+struct pr_out {
+	struct scst_cmd *cmd;
+	struct scst_tgt_dev *td;
+	struct scst_device *dev;
+	struct scst_pr *pr;
+	struct scst_pr_reg *reg; /* this nexus's registration, or NULL */
+	uint64_t key, sa_key;
+	uint8_t type, scope;
+	bool aptpl, all_tg_pt;
+	bool changed; /* the state must be saved */
+};
+
+static void remove_reg(struct pr_out *o, struct scst_pr_reg *victim)
+{
+	struct scst_pr_reg **pp = &o->pr->regs;
+
+	while (*pp && *pp != victim)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = victim->next;
+	if (o->pr->holder == victim) {
+		o->pr->holder = NULL;
+		if (!pr_type_all_regs(o->pr->type))
+			o->pr->type = PR_TYPE_NONE;
+	}
+	if (o->reg == victim)
+		o->reg = NULL;
+	free(victim);
+}
+
+/* An all-registrants reservation ends with its last registrant (SPC-4 5.13.11.2.2). */
+static void fix_all_regs_holder(struct scst_pr *pr)
+{
+	if (pr_type_all_regs(pr->type)) {
+		pr->holder = pr->regs;
+		if (!pr->regs)
+			pr->type = PR_TYPE_NONE;
+	}
+}
+
+static enum scst_sense_reason do_register(struct pr_out *o, bool ignore)
+{
+	struct scst_pr_reg *r;
+
+	if (!o->reg) {
+		if (!ignore && o->key)
+			return SCST_SENSE_RESERVATION_CONFLICT;
+		if (!o->sa_key)
+			return SCST_SENSE_NONE; /* SPC-4 5.13.7: unregistered and key 0: nothing */
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return SCST_SENSE_INTERNAL_TARGET_FAILURE;
+		r->key = o->sa_key;
+		scst_copy_str(r->iport, sizeof(r->iport), o->td->sess->initiator_port);
+		r->rel_tgt_id = nexus_rel_id(o->td);
+		r->all_tg_pt = o->all_tg_pt;
+		r->next = o->pr->regs;
+		o->pr->regs = r;
+		fix_all_regs_holder(o->pr);
+	} else {
+		if (!ignore && o->key != o->reg->key)
+			return SCST_SENSE_RESERVATION_CONFLICT;
+		if (!o->sa_key) {
+			bool ro = o->pr->type == PR_TYPE_WE_RO || o->pr->type == PR_TYPE_EA_RO;
+			bool released = is_holder(o->pr, o->reg) && (ro || !pr_type_all_regs(o->pr->type));
+
+			remove_reg(o, o->reg);
+			fix_all_regs_holder(o->pr);
+			/* SPC-4 5.13.11.2.2: a registrants-only reservation released by its
+			 * holder's unregistration tells the other registrants. */
+			if (released && ro)
+				for (r = o->pr->regs; r; r = r->next)
+					ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_RESERVATIONS_RELEASED);
+		} else {
+			o->reg->key = o->sa_key;
+		}
+	}
+	o->pr->aptpl = o->aptpl;
+	o->pr->generation++;
+	o->changed = true;
+	return SCST_SENSE_NONE;
+}
+
+static bool type_valid(uint8_t type)
+{
+	return type == PR_TYPE_WE || type == PR_TYPE_EA ||
+	       (type >= PR_TYPE_WE_RO && type <= PR_TYPE_EA_AR);
+}
+
+static enum scst_sense_reason check_scope_type(struct pr_out *o)
+{
+	if (o->scope) {
+		scst_cmd_set_invalid_field(o->cmd, true, 2, 7);
+		return SCST_SENSE_NONE;
+	}
+	if (!type_valid(o->type)) {
+		scst_cmd_set_invalid_field(o->cmd, true, 2, 3);
+		return SCST_SENSE_NONE;
+	}
+	return SCST_SENSE_NONE;
+}
+
+static enum scst_sense_reason do_reserve(struct pr_out *o)
+{
+	if (!o->reg || o->key != o->reg->key)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	check_scope_type(o);
+	if (o->cmd->reason != SCST_SENSE_NONE)
+		return SCST_SENSE_NONE;
+	if (o->pr->type == PR_TYPE_NONE) {
+		o->pr->type = o->type;
+		o->pr->holder = pr_type_all_regs(o->type) ? o->pr->regs : o->reg;
+		o->changed = true;
+		return SCST_SENSE_NONE;
+	}
+	/* SPC-4 5.13.9: the holder reserving again with the same type is GOOD. */
+	if (is_holder(o->pr, o->reg) && o->pr->type == o->type)
+		return SCST_SENSE_NONE;
+	return SCST_SENSE_RESERVATION_CONFLICT;
+}
+
+static enum scst_sense_reason do_release(struct pr_out *o)
+{
+	uint8_t old = o->pr->type;
+
+	if (!o->reg || o->key != o->reg->key)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	if (old == PR_TYPE_NONE || !is_holder(o->pr, o->reg))
+		return SCST_SENSE_NONE; /* SPC-4 5.13.11.2.1: nothing to release */
+	if (o->scope || o->type != old)
+		return SCST_SENSE_INVALID_RELEASE_OF_PR;
+	o->pr->type = PR_TYPE_NONE;
+	o->pr->holder = NULL;
+	o->changed = true;
+	/* SPC-4 5.13.11.2.1: releasing a type other than WE/EA tells the other registrants. */
+	if (old != PR_TYPE_WE && old != PR_TYPE_EA)
+		for (struct scst_pr_reg *r = o->pr->regs; r; r = r->next)
+			ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_RESERVATIONS_RELEASED);
+	return SCST_SENSE_NONE;
+}
+
+static enum scst_sense_reason do_clear(struct pr_out *o)
+{
+	if (!o->reg || o->key != o->reg->key)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	for (struct scst_pr_reg *r = o->pr->regs; r; r = r->next)
+		ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_RESERVATIONS_PREEMPTED);
+	scst_pr_regs_free(o->pr);
+	o->reg = NULL;
+	o->pr->generation++;
+	o->changed = true;
+	return SCST_SENSE_NONE;
+}
+
+/* Remove every registration with key sa_key (but ours when keep_self); how many went. */
+static unsigned preempt_key(struct pr_out *o, uint64_t key, bool all_others)
+{
+	struct scst_pr_reg *r, *next;
+	unsigned n = 0;
+
+	for (r = o->pr->regs; r; r = next) {
+		next = r->next;
+		if (r == o->reg || (!all_others && r->key != key))
+			continue;
+		ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_REGISTRATIONS_PREEMPTED);
+		remove_reg(o, r);
+		n++;
+	}
+	return n;
+}
+
+static enum scst_sense_reason do_preempt(struct pr_out *o)
+{
+	struct scst_pr *pr = o->pr;
+
+	if (!o->reg || o->key != o->reg->key)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	if (pr->type != PR_TYPE_NONE) {
+		check_scope_type(o);
+		if (o->cmd->reason != SCST_SENSE_NONE)
+			return SCST_SENSE_NONE;
+	}
+	if (pr->type != PR_TYPE_NONE && pr_type_all_regs(pr->type) && !o->sa_key) {
+		/* SPC-4 5.13.11.4.3: preempting an all-registrants reservation with key 0
+		 * removes every other registration and reserves for us. */
+		preempt_key(o, 0, true);
+		pr->type = o->type;
+		pr->holder = pr_type_all_regs(o->type) ? pr->regs : o->reg;
+	} else if (pr->type != PR_TYPE_NONE && !pr_type_all_regs(pr->type) &&
+		   pr->holder->key == o->sa_key) {
+		/* SPC-4 5.13.11.4.3: the holder is preempted: we take the reservation. */
+		struct scst_pr_reg *old_holder = pr->holder;
+		uint8_t old_type = pr->type;
+
+		preempt_key(o, o->sa_key, false);
+		pr->type = o->type;
+		pr->holder = pr_type_all_regs(o->type) ? pr->regs : o->reg;
+		/* Preempting one's own reservation with a new type: the other registrants
+		 * learn the reservation changed (SPC-4 5.13.11.4.3 note). */
+		if (old_holder == o->reg && old_type != o->type)
+			for (struct scst_pr_reg *r = pr->regs; r; r = r->next)
+				ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_RESERVATIONS_RELEASED);
+	} else {
+		/* No reservation, or not the holder's key: only registrations go. */
+		if (!o->sa_key) {
+			scst_cmd_set_invalid_field(o->cmd, false, 8, -1);
+			return SCST_SENSE_NONE;
+		}
+		if (!preempt_key(o, o->sa_key, false))
+			return SCST_SENSE_RESERVATION_CONFLICT;
+		fix_all_regs_holder(pr);
+	}
+	pr->generation++;
+	o->changed = true;
+	return SCST_SENSE_NONE;
+}
+
+static enum scst_sense_reason pr_out_parse(struct pr_out *o)
+{
+	struct scst_cmd *cmd = o->cmd;
+	uint32_t plen = scst_get_be32(cmd->cdb + 5);
+	const uint8_t *p = cmd->buf;
+
+	o->scope = cmd->cdb[2] >> 4;
+	o->type = cmd->cdb[2] & 0x0f;
+	/* SPC-4 6.16.3: without SPEC_I_PT the parameter list is exactly 24 bytes. */
+	if (plen != PR_OUT_PARAM_LEN || cmd->bufflen < PR_OUT_PARAM_LEN)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	o->key = scst_get_be64(p);
+	o->sa_key = scst_get_be64(p + 8);
+	if (p[20] & 0x08) {
+		/* SPEC_I_PT: not supported (SIP_C=0). */
+		scst_cmd_set_invalid_field(cmd, false, 20, 3);
+		return SCST_SENSE_NONE;
+	}
+	if (p[20] & ~0x0d) {
+		scst_cmd_set_invalid_field(cmd, false, 20, 7);
+		return SCST_SENSE_NONE;
+	}
+	o->all_tg_pt = p[20] & 0x04;
+	o->aptpl = p[20] & 0x01;
+	if (o->aptpl && !scst_pr_state_dir()) {
+		/* PTPL_C=0: nowhere to keep the state through a restart. */
+		scst_cmd_set_invalid_field(cmd, false, 20, 0);
+		return SCST_SENSE_NONE;
+	}
+	return SCST_SENSE_NONE;
+}
+
+/* A deep copy of the registrations, to put back if saving fails. */
+static int pr_snapshot(const struct scst_pr *from, struct scst_pr *to)
+{
+	struct scst_pr_reg **tail = &to->regs;
+
+	*to = *from;
+	to->regs = NULL;
+	to->holder = NULL;
+	for (const struct scst_pr_reg *r = from->regs; r; r = r->next) {
+		struct scst_pr_reg *c = malloc(sizeof(*c));
+
+		if (!c) {
+			scst_pr_regs_free(to);
+			return -ENOMEM;
+		}
+		*c = *r;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+		if (from->holder == r)
+			to->holder = c;
+	}
+	return 0;
+}
+
+static enum scst_sense_reason pr_out_run(struct pr_out *o, uint8_t sa)
+{
+	switch (sa) {
+	case PR_REGISTER:
+		return do_register(o, false);
+	case PR_REGISTER_IGNORE:
+		return do_register(o, true);
+	case PR_RESERVE:
+		return do_reserve(o);
+	case PR_RELEASE:
+		return do_release(o);
+	case PR_CLEAR:
+		return do_clear(o);
+	case PR_PREEMPT:
+	case PR_PREEMPT_ABORT:
+		return do_preempt(o);
+	default:
+		scst_cmd_set_invalid_field(o->cmd, true, 1, 4);
+		return SCST_SENSE_NONE;
+	}
+}
+
+void scst_pr_out(struct scst_cmd *cmd)
+{
+	struct pr_out o = { .cmd = cmd, .td = cmd->tgt_dev, .dev = cmd->tgt_dev->dev };
+	uint8_t sa = cmd->cdb[1] & 0x1f;
+	enum scst_sense_reason r;
+	struct scst_pr backup;
+
+	r = pr_out_parse(&o);
+	if (r != SCST_SENSE_NONE || cmd->reason != SCST_SENSE_NONE) {
+		scst_cmd_done(cmd, r);
+		return;
+	}
+	pthread_mutex_lock(&o.dev->lock);
+	if (!o.dev->pr)
+		o.dev->pr = calloc(1, sizeof(*o.dev->pr));
+	o.pr = o.dev->pr;
+	if (!o.pr || pr_snapshot(o.pr, &backup)) {
+		pthread_mutex_unlock(&o.dev->lock);
+		scst_cmd_done(cmd, SCST_SENSE_INTERNAL_TARGET_FAILURE);
+		return;
+	}
+	o.reg = find_reg(o.pr, o.td);
+	r = pr_out_run(&o, sa);
+	if (o.changed && r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE &&
+	    scst_pr_file_save(o.dev, o.pr)) {
+		/* Not durable: the command fails and nothing changed. */
+		scst_pr_regs_free(o.pr);
+		*o.pr = backup;
+		backup.regs = NULL;
+		r = SCST_SENSE_INTERNAL_TARGET_FAILURE;
+	}
+	scst_pr_regs_free(&backup);
+	atomic_store_explicit(&o.dev->pr_active, o.pr->regs != NULL, memory_order_release);
+	pthread_mutex_unlock(&o.dev->lock);
+	scst_cmd_done(cmd, r);
+}
+
+/* ---- device life cycle ---- */
+
+void scst_pr_dev_init(struct scst_device *dev)
+{
+	struct scst_pr *pr = calloc(1, sizeof(*pr));
+	char err[512];
+	int ret;
+
+	if (!pr)
+		return;
+	ret = scst_pr_file_load(dev, pr, err, sizeof(err));
+	if (ret == -EINVAL)
+		scst_err("device %s: persistent reservations not restored: %s",
+			 dev->name, err);
+	/* SPC-4 5.13.5: without APTPL the registrations do not survive power loss. */
+	if (ret || !pr->aptpl)
+		scst_pr_regs_free(pr);
+	dev->pr = pr;
+	atomic_store(&dev->pr_active, pr->regs != NULL);
+}
+
+void scst_pr_dev_free(struct scst_device *dev)
+{
+	if (!dev->pr)
+		return;
+	scst_pr_regs_free(dev->pr);
+	free(dev->pr);
+	dev->pr = NULL;
+}
