@@ -224,10 +224,15 @@ void scst_sbc_prefetch(struct scst_cmd *cmd);
 void scst_sbc_read_defect_data(struct scst_cmd *cmd);
 void scst_sbc_format_unit(struct scst_cmd *cmd);
 
-/* MAXIMUM WRITE SAME LENGTH (VPD 0xB0) in blocks: reported and enforced from here. */
+/*
+ * MAXIMUM WRITE SAME LENGTH (VPD 0xB0) in blocks: reported and enforced from here.
+ * Equal to the largest data buffer of one command (the MAXIMUM TRANSFER LENGTH),
+ * because initiators check a WRITE SAME of that many blocks by first writing
+ * them with one WRITE (libiscsi's WriteSame16.Unmap does).
+ */
 static inline uint64_t scst_max_write_same_blocks(const struct scst_device *dev)
 {
-	return (256ull << 20) >> dev->block_shift;
+	return (uint64_t)SCST_SGV_MAX_ALLOC >> dev->block_shift;
 }
 
 /* Issue cmd's bio (cmd->bio) to its device's handler: op on [off, off+len) of the

@@ -15,7 +15,7 @@
 command -v iscsi-test-cu >/dev/null || { skip "iscsi-test-cu" "libiscsi-bin not installed"; exit 0; }
 
 # Families whose failures are still owned by an open issue (empty when none).
-todo=${CONFORMANCE_TODO:-'^(Sanitize|WriteSame16)\.'}
+todo=${CONFORMANCE_TODO:-'^(Sanitize)\.'}
 IQN=iqn.2026-11.org.scst:cu
 INI_A=iqn.2026-11.org.test:init-a
 INI_B=iqn.2026-11.org.test:init-b

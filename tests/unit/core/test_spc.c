@@ -340,7 +340,7 @@ static void test_vpd_block_limits(void **state)
 	assert_int_equal(scst_get_be32(buf + 20), 0); /* no UNMAP on a thick device */
 	assert_int_equal(scst_get_be32(buf + 24), 0);
 	assert_int_equal(scst_get_be32(buf + 28), 0);
-	assert_int_equal(scst_get_be64(buf + 36), ws ? 524288 : 0); /* 256 MiB / 512 */
+	assert_int_equal(scst_get_be64(buf + 36), ws ? 131072 : 0); /* 64 MiB / 512 */
 
 	/* Thin, and the handler unmaps: the UNMAP limits appear if UNMAP exists. */
 	in(s1, 5, cdb, 6, &res);

@@ -971,16 +971,16 @@ static void test_sbc_nullio_long_chain(void **state)
 	core_up("vdisk_nullio", "size=68719476736");
 	dev = scst_device_find("d0");
 	memset(blk, 0x11, sizeof(blk));
-	/* Beyond MAXIMUM WRITE SAME LENGTH (256 MiB): INVALID FIELD IN CDB, nothing written. */
-	cdb16(c, 0x93, 0, 0, (uint32_t)(256u << 20) / 512 + 1);
+	/* Beyond MAXIMUM WRITE SAME LENGTH (64 MiB): INVALID FIELD IN CDB, nothing written. */
+	cdb16(c, 0x93, 0, 0, (uint32_t)(64u << 20) / 512 + 1);
 	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
 	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
 	assert_int_equal(atomic_load(&dev->stats.writes), 0);
-	/* The longest one allowed runs as 256 chunks of 1 MiB. */
-	cdb16(c, 0x93, 0, 0, (uint32_t)(256u << 20) / 512);
+	/* The longest one allowed runs as 64 chunks of 1 MiB. */
+	cdb16(c, 0x93, 0, 0, (uint32_t)(64u << 20) / 512);
 	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
 	assert_int_equal(r.status, SCST_STATUS_GOOD);
-	assert_int_equal(atomic_load(&dev->stats.writes), 256);
+	assert_int_equal(atomic_load(&dev->stats.writes), 64);
 	/* VERIFY over 1 GiB of zeros reads in chunks too. */
 	cdb16(c, 0x8f, 0, 0, 1u << 21);
 	ex(c, 16, SCST_DATA_NONE, NULL, 0, &r);
