@@ -195,12 +195,12 @@ start_scst() {
 }
 
 # The same negotiation limits as scstd's defaults (MaxRecvDataSegmentLength
-# 256 KiB, MaxBurstLength 1 MiB, FirstBurstLength 64 KiB, InitialR2T No,
+# 256 KiB, MaxBurstLength 1 MiB, FirstBurstLength 256 KiB, InitialR2T No,
 # MaxOutstandingR2T 32), so no target wins by its defaults alone.
 tgt_params() {
 	local kv
 	for kv in MaxRecvDataSegmentLength=262144 MaxXmitDataSegmentLength=262144 \
-		MaxBurstLength=1048576 FirstBurstLength=65536 MaxOutstandingR2T=32 InitialR2T=No; do
+		MaxBurstLength=1048576 FirstBurstLength=262144 MaxOutstandingR2T=32 InitialR2T=No; do
 		tgtadm -C "$TGT_CTL" --lld iscsi --op update --mode target --tid 1 \
 			-n "${kv%=*}" -v "${kv#*=}" >>"$WORK/tgtd.log" 2>&1 || return 1
 	done
@@ -267,7 +267,7 @@ start_istgt() {
 		  MaxOutstandingR2T 32
 		  DefaultTime2Wait 2
 		  DefaultTime2Retain 60
-		  FirstBurstLength 65536
+		  FirstBurstLength 262144
 		  MaxBurstLength 1048576
 		  MaxRecvDataSegmentLength 262144
 		  InitialR2T Yes

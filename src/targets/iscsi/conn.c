@@ -596,6 +596,23 @@ static void rx_submit(struct iscsi_conn *c)
 
 		for (unsigned i = c->cur_seg; i < c->nseg; i++)
 			left += c->seg[i].len;
+		while (c->cur_seg < c->nseg && !c->seg[c->cur_seg].len)
+			c->cur_seg++;
+		if (c->cur_seg < c->nseg && !c->seg[c->cur_seg].discard &&
+		    c->seg[c->cur_seg].len >= ISCSI_RX_WAITALL_MIN) {
+			/* A large data segment: one receive of all of it into the command's
+			 * buffer. MSG_WAITALL lets the kernel gather the TCP segments as they
+			 * come, instead of waking us with each piece. */
+			struct iscsi_rx_seg *s = &c->seg[c->cur_seg];
+
+			c->rx_iov[0] = (struct iovec){ s->p, s->len };
+			c->rx_iov_seg[0] = (int8_t)c->cur_seg;
+			c->rx_iov_cnt = 1;
+			sqe = scst_reactor_sqe(c->r, &c->rx_cb);
+			io_uring_prep_recv(sqe, c->fd, s->p, s->len, MSG_WAITALL);
+			c->rx_inflight = true;
+			return;
+		}
 		/* Large segments go straight to their destination; small ones via the stage. */
 		if (left >= 1024) {
 			for (unsigned i = c->cur_seg; i < c->nseg && n < 4; i++) {

@@ -222,6 +222,8 @@ struct iscsi_rx_seg {
 
 #define ISCSI_HDR_MAX (ISCSI_BHS_LEN + ISCSI_MAX_AHS_LEN + ISCSI_DIGEST_LEN)
 #define ISCSI_STAGE_SIZE 16384
+/* Data segments at least this long are received whole, straight into place. */
+#define ISCSI_RX_WAITALL_MIN 32768
 #define ISCSI_SCRATCH_SIZE 65536
 #define ISCSI_TX_SLOTS 32
 #define ISCSI_ITT_HASH 256

@@ -44,7 +44,7 @@ struct iscsi_params {
 struct iscsi_target_limits {
 	uint32_t max_recv_dsl; /* default 262144, up to 16777215 */
 	uint32_t max_burst; /* default 1048576 */
-	uint32_t first_burst; /* default 65536 */
+	uint32_t first_burst; /* default 262144 */
 	uint32_t max_outstanding_r2t; /* default 32 */
 	/* The target's own offer for the boolean and list keys; zero values are the
 	 * defaults (take unsolicited and immediate data, either digest). */
@@ -77,7 +77,7 @@ struct iscsi_pdu_out {
 	uint32_t data_len;
 };
 
-/* Fill lim with our defaults: 262144, 1048576, 65536, 32. */
+/* Fill lim with our defaults: 262144, 1048576, 262144, 32. */
 void iscsi_target_limits_default(struct iscsi_target_limits *lim);
 
 /*

@@ -110,7 +110,9 @@ void iscsi_target_limits_default(struct iscsi_target_limits *lim)
 {
 	lim->max_recv_dsl = 262144;
 	lim->max_burst = 1048576;
-	lim->first_burst = 65536;
+	/* As large as one data segment: a write of up to 256 KiB then travels as
+	 * immediate data with its command, without an R2T round trip. */
+	lim->first_burst = 262144;
 	lim->max_outstanding_r2t = 32;
 }
 
@@ -121,7 +123,7 @@ void iscsi_target_limits_clamp(struct iscsi_target_limits *lim)
 	if (lim->max_burst < 512 || lim->max_burst > 16777215)
 		lim->max_burst = 1048576;
 	if (lim->first_burst < 512 || lim->first_burst > lim->max_burst)
-		lim->first_burst = lim->max_burst < 65536 ? lim->max_burst : 65536;
+		lim->first_burst = lim->max_burst < 262144 ? lim->max_burst : 262144;
 	if (lim->max_outstanding_r2t < 1 || lim->max_outstanding_r2t > 65535)
 		lim->max_outstanding_r2t = 32;
 }

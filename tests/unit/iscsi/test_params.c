@@ -64,7 +64,7 @@ static void test_defaults(void **state)
 	iscsi_target_limits_default(&lim);
 	assert_int_equal(lim.max_recv_dsl, 262144);
 	assert_int_equal(lim.max_burst, 1048576);
-	assert_int_equal(lim.first_burst, 65536);
+	assert_int_equal(lim.first_burst, 262144);
 	assert_int_equal(lim.max_outstanding_r2t, 32);
 	/* Nothing negotiated: RFC 7143 13 defaults. */
 	assert_false(c->n.p.header_digest);
