@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scst/log.h"
 #include "scst/reactor.h"
 #include "scst/sgv.h"
 
@@ -252,8 +253,12 @@ int scst_reactor_post(struct scst_reactor *r, void (*fn)(void *arg), void *arg)
 		r->mbox_head = m;
 	r->mbox_tail = m;
 	pthread_mutex_unlock(&r->mbox_lock);
+	/* Once queued the message is the mailbox's and will run: a failed wake-up
+	 * (the eventfd counter cannot really overflow) only delays it to the next
+	 * tick, which drains the mailbox too. Never report it as not posted, or the
+	 * caller would free what the reactor is about to use. */
 	if (was_empty && write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return -errno;
+		scst_warn("reactor %u: mailbox wake-up failed: %s", r->id, strerror(errno));
 	return 0;
 }
 
@@ -315,6 +320,7 @@ static void run_tickers(struct scst_reactor *r)
 	if (r->now_ms - r->last_tick_ms < TICK_MS)
 		return;
 	r->last_tick_ms = r->now_ms;
+	drain_mailbox(r); /* in case a wake-up was lost (scst_reactor_post) */
 	for (t = r->tickers; t; t = next) {
 		next = t->next; /* a ticker may remove itself */
 		t->fn(t, r->now_ms);
