@@ -392,11 +392,17 @@ void scst_sbc_write_same(struct scst_cmd *cmd)
 		finish_invalid(cmd, true, 1, 4); /* ANCHOR: not supported (ANC_SUP = 0) */
 		return;
 	}
-	/* SBC-3: zero blocks would mean 'to the end of the medium', bounded by MAXIMUM
-	 * WRITE SAME LENGTH; we do not offer that form. */
-	if (!cmd->nblocks) {
-		finish_invalid(cmd, true, ws16 ? 10 : 7, -1);
-		return;
+	/* SBC-3 5.45/5.46: zero blocks means from the LBA to the end of the medium
+	 * (WSNZ 0 in VPD 0xB0), bounded by MAXIMUM WRITE SAME LENGTH like any other. */
+	if (!cmd->nblocks && cmd->lba < dev->nblocks) {
+		uint64_t rest = dev->nblocks - cmd->lba;
+
+		if (rest > scst_max_write_same_blocks(dev)) {
+			finish_invalid(cmd, true, ws16 ? 10 : 7, -1);
+			return;
+		}
+		cmd->nblocks = (uint32_t)rest;
+		total = (uint64_t)cmd->nblocks << dev->block_shift;
 	}
 	/* SBC-3 5.46: more than MAXIMUM WRITE SAME LENGTH is INVALID FIELD IN CDB. */
 	if (cmd->nblocks > scst_max_write_same_blocks(dev)) {
@@ -407,7 +413,9 @@ void scst_sbc_write_same(struct scst_cmd *cmd)
 		finish(cmd, SCST_SENSE_LBA_OUT_OF_RANGE);
 		return;
 	}
-	if (!ndob && cmd->bufflen < bs) {
+	/* The data-out buffer is exactly one logical block (SBC-3 5.45): more or less
+	 * than that from the initiator is a length error, not a truncation. */
+	if (!ndob && (cmd->bufflen < bs || (cmd->expected_valid && cmd->expected_len != bs))) {
 		finish(cmd, SCST_SENSE_PARAM_LIST_LENGTH_ERROR);
 		return;
 	}
@@ -422,6 +430,10 @@ void scst_sbc_write_same(struct scst_cmd *cmd)
 			return;
 		}
 		X_ST(cmd) |= XS_UNMAP;
+		/* SBC-3 5.45: with UNMAP set the device server deallocates the range
+		 * whatever the data block holds (as SCST and LIO do); reads of it then
+		 * return zeros (LBPRZ). */
+		zeros = true;
 	}
 	if (zeros && ((cap & SCST_DH_CAP_WRITE_ZEROES) || (X_ST(cmd) & XS_UNMAP))) {
 		drive(cmd, SCST_SENSE_NONE);

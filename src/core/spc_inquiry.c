@@ -204,8 +204,7 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *b)
 	uint32_t max_blocks = SPC_MAX_XFER_BYTES / dev->block_size;
 
 	scst_put_be16(b + 2, 0x3c);
-	/* WSNZ: WRITE SAME with zero blocks ("to the end") is refused (sbc_ext.c). */
-	b[4] = 0x01;
+	/* WSNZ 0: WRITE SAME with zero blocks means "to the end" (sbc_ext.c). */
 	/* MAXIMUM COMPARE AND WRITE LENGTH: the whole one-byte NUMBER OF LOGICAL BLOCKS
 	 * range sbc_ext.c accepts, when COMPARE AND WRITE exists. */
 	if (op_supported(dev, 0x89, SCST_NO_SA))

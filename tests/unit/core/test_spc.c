@@ -332,7 +332,7 @@ static void test_vpd_block_limits(void **state)
 	assert_int_equal(res.data_len, 64);
 	assert_int_equal(buf[1], 0xb0);
 	assert_int_equal(scst_get_be16(buf + 2), 0x3c);
-	assert_int_equal(buf[4], 0x01); /* WSNZ */
+	assert_int_equal(buf[4], 0x00); /* WSNZ 0: zero blocks means to the end */
 	assert_int_equal(buf[5], supported(0x89, SCST_NO_SA, thin) ? 255 : 0);
 	assert_int_equal(scst_get_be16(buf + 6), 1);
 	assert_int_equal(scst_get_be32(buf + 8), 16384); /* 8 MiB / 512 */
@@ -1063,13 +1063,15 @@ static void test_read_capacity(void **state)
 	assert_int_equal(res.data_len, 32);
 	assert_int_equal(scst_get_be64(buf), 2047);
 	assert_int_equal(scst_get_be32(buf + 8), 512);
+	assert_int_equal(buf[13], 3); /* 8 logical blocks per 4 KiB physical block */
 	for (int i = 12; i < 32; i++)
-		assert_int_equal(buf[i], 0);
+		if (i != 13)
+			assert_int_equal(buf[i], 0);
 
 	/* Thin and the handler unmaps: LBPME and LBPRZ. */
 	in(s1, 5, rc16, 16, &res);
 	assert_good(&res);
-	assert_int_equal(buf[13], 0);
+	assert_int_equal(buf[13], 3);
 	assert_int_equal(buf[14], 0xc0);
 
 	in(s1, 300, rc16, 16, &res);

@@ -786,10 +786,14 @@ static void test_sbc_fileio(void **state)
 	read_blocks(99, 1, back);
 	for (n = 0; n < 512; n++)
 		assert_int_equal(back[n], 0);
-	/* Zero blocks, ANCHOR, out of range. */
-	cdb16(c, 0x93, 0, 100, 0);
+	/* Zero blocks: from the LBA to the end of the medium (WSNZ 0). */
+	cdb16(c, 0x93, 0, dev->nblocks - 8, 0);
 	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
-	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	read_blocks(dev->nblocks - 8, 8, back);
+	for (n = 0; n < 8; n++)
+		assert_memory_equal(back + n * 512, blk, 512);
+	/* ANCHOR, out of range. */
 	cdb10(c, 0x41, 0x10, 100, 1);
 	ex(c, 10, SCST_DATA_WRITE, blk, 512, &r);
 	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
@@ -976,6 +980,10 @@ static void test_sbc_nullio_long_chain(void **state)
 	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
 	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
 	assert_int_equal(atomic_load(&dev->stats.writes), 0);
+	/* Zero blocks to the end of a 64 GiB medium is beyond it too. */
+	cdb16(c, 0x93, 0, 0, 0);
+	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
 	/* The longest one allowed runs as 64 chunks of 1 MiB. */
 	cdb16(c, 0x93, 0, 0, (uint32_t)(64u << 20) / 512);
 	ex(c, 16, SCST_DATA_WRITE, blk, 512, &r);
