@@ -223,6 +223,14 @@ void scst_sbc_compare_and_write(struct scst_cmd *cmd);
 void scst_sbc_prefetch(struct scst_cmd *cmd);
 void scst_sbc_read_defect_data(struct scst_cmd *cmd);
 void scst_sbc_format_unit(struct scst_cmd *cmd);
+void scst_sbc_orwrite(struct scst_cmd *cmd);
+void scst_sbc_write_atomic(struct scst_cmd *cmd);
+
+/* MAXIMUM ATOMIC TRANSFER LENGTH (VPD 0xB0) in blocks: 1 MiB, one backend write. */
+static inline uint32_t scst_max_atomic_blocks(const struct scst_device *dev)
+{
+	return (1u << 20) >> dev->block_shift;
+}
 
 /*
  * MAXIMUM WRITE SAME LENGTH (VPD 0xB0) in blocks: reported and enforced from here.

@@ -413,7 +413,7 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.mask = { [1] = WR_B1, B8(2), B4(10), [14] = GRP }, .dir = SCST_DATA_WRITE,
 		.len_kind = SCST_LEN_BLOCKS, .len_off = 10, .len_size = 4, .lba_off = 2,
 		.lba_size = 8, .dev_types = T_DISK, .flags = F_WRITE | SCST_OPF_FUA,
-		.ord = SCST_ORD_WRITE,
+		.ord = SCST_ORD_WRITE, .exec = scst_sbc_orwrite,
 	},
 	/* SBC-3 */
 	{
@@ -462,7 +462,7 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.mask = { [1] = 0x18, B8(2), B2(10), B2(12), [14] = GRP },
 		.dir = SCST_DATA_WRITE, .len_kind = SCST_LEN_BLOCKS, .len_off = 12,
 		.len_size = 2, .lba_off = 2, .lba_size = 8, .dev_types = T_DISK,
-		.flags = F_WRITE | SCST_OPF_FUA, .ord = SCST_ORD_WRITE,
+		.flags = F_WRITE | SCST_OPF_FUA, .ord = SCST_ORD_WRITE, .exec = scst_sbc_write_atomic,
 	},
 	/* SBC-3: READ CAPACITY(16), a SERVICE ACTION IN(16) */
 	{

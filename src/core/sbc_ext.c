@@ -34,6 +34,7 @@ enum x_kind {
 	XK_WRITE_SAME,
 	XK_UNMAP,
 	XK_CAW,
+	XK_ORWRITE,
 };
 
 /* core_u64[2] layout. */
@@ -685,6 +686,64 @@ void scst_sbc_compare_and_write(struct scst_cmd *cmd)
 	drive(cmd, SCST_SENSE_NONE);
 }
 
+/*
+ * ORWRITE(16) (SBC-3 5.10) with BMOP 000b: read the blocks, OR the data-out
+ * into them and write the result. Like COMPARE AND WRITE it runs as one
+ * read-modify-write on the command's own scratch buffer.
+ */
+static bool step_orwrite(struct scst_cmd *cmd, enum scst_sense_reason last)
+{
+	struct scst_device *dev = cmd_dev(cmd);
+	uint64_t off = scst_dev_lba_to_bytes(dev, cmd->lba), len = X_END(cmd);
+	uint8_t *s = scratch(cmd);
+	bool ret;
+
+	if (chain_failed(cmd, last, &ret))
+		return ret;
+	switch (x_field(cmd, XS_PHASE_SHIFT)) {
+	case 0:
+		x_set_field(cmd, XS_PHASE_SHIFT, 1);
+		x_submit(cmd, SCST_BIO_READ, 0, off, len, s);
+		return true;
+	case 1:
+		for (uint64_t i = 0; i < len; i++)
+			s[i] |= cmd->buf[i];
+		x_set_field(cmd, XS_PHASE_SHIFT, 2);
+		x_submit(cmd, SCST_BIO_WRITE, write_flags(cmd, X_ST(cmd) & XS_FUA), off, len, s);
+		return true;
+	default:
+		return finish(cmd, SCST_SENSE_NONE);
+	}
+}
+
+void scst_sbc_orwrite(struct scst_cmd *cmd)
+{
+	struct scst_device *dev = cmd_dev(cmd);
+	uint64_t len = (uint64_t)cmd->nblocks << dev->block_shift;
+
+	x_init(cmd, XK_ORWRITE);
+	if (!cmd->nblocks) {
+		finish(cmd, SCST_SENSE_NONE); /* SBC-3: zero blocks is not an error */
+		return;
+	}
+	if (cmd->lba >= dev->nblocks || cmd->nblocks > dev->nblocks - cmd->lba) {
+		finish(cmd, SCST_SENSE_LBA_OUT_OF_RANGE);
+		return;
+	}
+	if (cmd->bufflen < len) {
+		finish(cmd, SCST_SENSE_PARAM_LIST_LENGTH_ERROR);
+		return;
+	}
+	if (scratch_get(cmd, len)) {
+		finish(cmd, SCST_SENSE_NO_MEMORY);
+		return;
+	}
+	if (cmd->cdb[1] & 0x08)
+		X_ST(cmd) |= XS_FUA;
+	X_END(cmd) = len;
+	drive(cmd, SCST_SENSE_NONE);
+}
+
 static bool step(struct scst_cmd *cmd, enum scst_sense_reason last)
 {
 	switch ((enum x_kind)x_field(cmd, XS_KIND_SHIFT)) {
@@ -698,6 +757,8 @@ static bool step(struct scst_cmd *cmd, enum scst_sense_reason last)
 		return step_unmap(cmd, last);
 	case XK_CAW:
 		return step_caw(cmd, last);
+	case XK_ORWRITE:
+		return step_orwrite(cmd, last);
 	}
 	return finish(cmd, SCST_SENSE_INTERNAL_TARGET_FAILURE);
 }

@@ -220,6 +220,10 @@ static uint32_t vpd_block_limits(const struct scst_device *dev, uint8_t *b)
 	/* MAXIMUM WRITE SAME LENGTH: only if WRITE SAME is implemented. */
 	if (op_supported(dev, 0x93, SCST_NO_SA) || op_supported(dev, 0x41, SCST_NO_SA))
 		scst_put_be64(b + 36, scst_max_write_same_blocks(dev));
+	/* MAXIMUM ATOMIC TRANSFER LENGTH (SBC-4 6.6.4); ATOMIC ALIGNMENT, ATOMIC TRANSFER
+	 * LENGTH GRANULARITY and the boundary fields stay 0: none required, none offered. */
+	if (op_supported(dev, 0x9c, SCST_NO_SA))
+		scst_put_be32(b + 44, scst_max_atomic_blocks(dev));
 	return 64;
 }
 

@@ -793,6 +793,41 @@ static void test_sbc_fileio(void **state)
 	read_blocks(dev->nblocks - 8, 8, back);
 	for (n = 0; n < 8; n++)
 		assert_memory_equal(back + n * 512, blk, 512);
+	/* ORWRITE(16): zeros, then a5, then 5a read back as ff. */
+	memset(back, 0, 4 * 512);
+	cdb16(c, 0x8a, 0, 5000, 4);
+	ex(c, 16, SCST_DATA_WRITE, back, 4 * 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	memset(back, 0xa5, 4 * 512);
+	cdb16(c, 0x8b, 0, 5000, 4);
+	ex(c, 16, SCST_DATA_WRITE, back, 4 * 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	memset(back, 0x5a, 4 * 512);
+	cdb16(c, 0x8b, 0x08, 5000, 4); /* FUA */
+	ex(c, 16, SCST_DATA_WRITE, back, 4 * 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	read_blocks(5000, 4, back);
+	for (n = 0; n < 4 * 512; n++)
+		assert_int_equal(back[n], 0xff);
+	cdb16(c, 0x8b, 0, dev->nblocks - 1, 2);
+	ex(c, 16, SCST_DATA_WRITE, back, 2 * 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x21, 0);
+	/* WRITE ATOMIC(16): up to 1 MiB, no atomic boundary. */
+	memset(back, 0x3c, 8 * 512);
+	cdb16(c, 0x9c, 0, 5100, 8);
+	ex(c, 16, SCST_DATA_WRITE, back, 8 * 512, &r);
+	assert_int_equal(r.status, SCST_STATUS_GOOD);
+	memset(back, 0, 8 * 512);
+	read_blocks(5100, 8, back);
+	for (n = 0; n < 8 * 512; n++)
+		assert_int_equal(back[n], 0x3c);
+	cdb16(c, 0x9c, 0, 5100, 8);
+	c[10] = 1; /* ATOMIC BOUNDARY */
+	ex(c, 16, SCST_DATA_WRITE, back, 8 * 512, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+	cdb16(c, 0x9c, 0, 0, (1u << 20) / 512 + 1);
+	ex(c, 16, SCST_DATA_WRITE, NULL, 0, &r);
+	expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
 	/* ANCHOR, out of range. */
 	cdb10(c, 0x41, 0x10, 100, 1);
 	ex(c, 10, SCST_DATA_WRITE, blk, 512, &r);
