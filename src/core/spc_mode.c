@@ -122,12 +122,14 @@ static void pc_vals(struct scst_device *dev, unsigned pc, struct mode_vals *v)
 		v->changeable = true;
 		v->wce = true;
 		v->d_sense = true;
+		v->swp = true; /* software write protect: a device-wide DATA PROTECT switch */
 		break;
 	case PC_DEFAULT:
 		/* The power-on values: write-back unless configured write-through, fixed
 		 * sense format. The fixed fields have no other value than the current. */
 		v->wce = !dev->write_through;
 		v->d_sense = false;
+		v->swp = false;
 		break;
 	default:
 		break;
@@ -366,6 +368,7 @@ void scst_spc_mode_select(struct scst_cmd *cmd)
 			have_wce = true;
 		} else if (mp->code == PAGE_CONTROL) {
 			nv.d_sense = d[off + 2] & 0x04;
+			nv.swp = d[off + 4] & 0x08;
 			have_dsense = true;
 		}
 		off += n;
@@ -378,6 +381,11 @@ void scst_spc_mode_select(struct scst_cmd *cmd)
 	}
 	if (have_dsense && dev->d_sense != nv.d_sense) {
 		dev->d_sense = nv.d_sense;
+		changed = true;
+	}
+	/* SPC-4 7.5.8: SWP 1 makes the device write protected for every nexus. */
+	if (have_dsense && dev->swp != nv.swp) {
+		dev->swp = nv.swp;
 		changed = true;
 	}
 	pthread_mutex_unlock(&dev->lock);

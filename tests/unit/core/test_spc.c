@@ -505,7 +505,7 @@ static void test_mode_sense_pc(void **state)
 	static const uint8_t dflt[6] = { 0x1a, 0x08, 0xbf, 0, 0xff, 0 };
 	static const uint8_t saved[6] = { 0x1a, 0x08, 0xff, 0, 0xff, 0 };
 	static const uint8_t ch_caching[20] = { 0x08, 0x12, 0x04 };
-	static const uint8_t ch_control[12] = { 0x0a, 0x0a, 0x04 };
+	static const uint8_t ch_control[12] = { 0x0a, 0x0a, 0x04, 0, 0x08 }; /* D_SENSE, SWP */
 	struct scst_local_result res;
 
 	(void)state;
