@@ -277,8 +277,8 @@ static void pre_exec(struct scst_cmd *cmd)
 		cmd_xmit(cmd);
 		return;
 	}
-	if (unlikely(scst_medium_missing(cmd))) {
-		scst_cmd_set_error(cmd, SCST_SENSE_NOT_READY_MEDIUM_NOT_PRESENT, NULL);
+	if (unlikely(scst_medium_check(cmd) != SCST_SENSE_NONE)) {
+		scst_cmd_set_error(cmd, scst_medium_check(cmd), NULL);
 		cmd_xmit(cmd);
 		return;
 	}

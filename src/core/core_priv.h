@@ -206,7 +206,8 @@ void scst_pr_out(struct scst_cmd *cmd);
 void scst_pr_dev_init(struct scst_device *dev);
 void scst_pr_dev_free(struct scst_device *dev);
 /* Removable medium (medium.c). */
-bool scst_medium_missing(const struct scst_cmd *cmd);
+/* NOT READY reason for a command that needs the medium (ejected, sanitizing), or NONE. */
+enum scst_sense_reason scst_medium_check(const struct scst_cmd *cmd);
 void scst_medium_nexus_gone(struct scst_tgt_dev *td);
 void scst_medium_reset(struct scst_device *dev);
 void scst_sbc_read_capacity10(struct scst_cmd *cmd);
@@ -225,6 +226,7 @@ void scst_sbc_read_defect_data(struct scst_cmd *cmd);
 void scst_sbc_format_unit(struct scst_cmd *cmd);
 void scst_sbc_orwrite(struct scst_cmd *cmd);
 void scst_sbc_write_atomic(struct scst_cmd *cmd);
+void scst_sbc_sanitize(struct scst_cmd *cmd);
 
 /* MAXIMUM ATOMIC TRANSFER LENGTH (VPD 0xB0) in blocks: 1 MiB, one backend write. */
 static inline uint32_t scst_max_atomic_blocks(const struct scst_device *dev)

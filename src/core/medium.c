@@ -19,12 +19,18 @@
 #include "core_priv.h"
 #include "opcodes.h"
 
-bool scst_medium_missing(const struct scst_cmd *cmd)
+enum scst_sense_reason scst_medium_check(const struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->tgt_dev->dev;
 
-	return (cmd->op->flags & SCST_OPF_NEEDS_MEDIUM) &&
-	       atomic_load_explicit(&dev->medium_absent, memory_order_relaxed);
+	if (!(cmd->op->flags & SCST_OPF_NEEDS_MEDIUM))
+		return SCST_SENSE_NONE;
+	if (atomic_load_explicit(&dev->medium_absent, memory_order_relaxed))
+		return SCST_SENSE_NOT_READY_MEDIUM_NOT_PRESENT;
+	/* SBC-4 4.11.3: while a sanitize runs, media access is NOT READY. */
+	if (atomic_load_explicit(&dev->sanitizing, memory_order_relaxed))
+		return SCST_SENSE_NOT_READY_SANITIZE;
+	return SCST_SENSE_NONE;
 }
 
 static void prevent_set(struct scst_tgt_dev *td, bool on)

@@ -87,12 +87,13 @@ static enum scst_sense_reason format_len(struct scst_cmd *cmd, uint32_t block_si
 	}
 
 /* SANITIZE (SBC-3): IMMED, AUSE, PARAMETER LIST LENGTH 7-8. */
-#define SANITIZE(s, n)                                                                       \
+#define SANITIZE(s, n, e)                                                                     \
 	{                                                                                    \
 		.opcode = 0x48, .sa = (s), .sa_byte = 1, .name = (n), .cdb_len = 10,        \
 		.mask = { [1] = 0xa0 | SA_B1, B2(7) }, .dir = SCST_DATA_WRITE,              \
 		.len_kind = SCST_LEN_BYTES, .len_off = 7, .len_size = 2, .dev_types = T_DISK, \
 		.flags = SCST_OPF_WRITE_MEDIUM | SCST_OPF_EXCL_PR, .ord = SCST_ORD_BARRIER, \
+		.exec = (e),                                                                 \
 	}
 
 static const struct scst_opcode_desc opcode_table[] = {
@@ -312,10 +313,11 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.ord = SCST_ORD_WRITE, .needs_caps = SCST_DH_CAP_UNMAP, .exec = scst_sbc_unmap,
 	},
 	/* SBC-3 */
-	SANITIZE(0x01, "SANITIZE OVERWRITE"),
-	SANITIZE(0x02, "SANITIZE BLOCK ERASE"),
-	SANITIZE(0x03, "SANITIZE CRYPTOGRAPHIC ERASE"),
-	SANITIZE(0x1f, "SANITIZE EXIT FAILURE MODE"),
+	SANITIZE(0x01, "SANITIZE OVERWRITE", scst_sbc_sanitize),
+	SANITIZE(0x02, "SANITIZE BLOCK ERASE", scst_sbc_sanitize),
+	/* Not offered: nothing is stored encrypted, there is no key to destroy. */
+	SANITIZE(0x03, "SANITIZE CRYPTOGRAPHIC ERASE", NULL),
+	SANITIZE(0x1f, "SANITIZE EXIT FAILURE MODE", scst_sbc_sanitize),
 	/* SPC-4: PCR, SP, PC and PAGE CODE, SUBPAGE CODE */
 	{
 		.opcode = 0x4c, .sa = SCST_NO_SA, .name = "LOG SELECT", .cdb_len = 10,

@@ -233,6 +233,10 @@ static uint32_t vpd_block_chars(const struct scst_device *dev, uint8_t *b)
 	scst_put_be16(b + 2, 0x3c);
 	/* MEDIUM ROTATION RATE: 0001h non-rotating medium, 0000h not reported. */
 	scst_put_be16(b + 4, dev->rotational ? 0x0000 : 0x0001);
+	/* WABEREQ 01b (SBC-4 6.6.2): a read after SANITIZE BLOCK ERASE succeeds and
+	 * returns the erased (zero) data. WACEREQ stays 0: no CRYPTOGRAPHIC ERASE. */
+	if (op_supported(dev, 0x48, 0x02))
+		b[7] = 0x40;
 	return 64;
 }
 

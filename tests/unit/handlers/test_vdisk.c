@@ -990,6 +990,44 @@ static void test_sbc_fileio(void **state)
 	read_blocks(8, 8, back);
 	fill(data, 4096, 5);
 	assert_memory_equal(back, data, 4096);
+	/* SANITIZE OVERWRITE with a 3-byte pattern, INVERT and two passes: the medium
+	 * ends with the inverted pattern, repeated within every block. */
+	{
+		uint8_t p[7] = { 0x82, 0, 0, 3, 0x11, 0x22, 0x33 };
+		uint8_t sc[10] = { 0x48, 0x01, 0, 0, 0, 0, 0, 0, sizeof(p), 0 };
+
+		ex(sc, 10, SCST_DATA_WRITE, p, sizeof(p), &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+		read_blocks(dev->nblocks - 2, 2, back);
+		for (n = 0; n < 1024; n++)
+			assert_int_equal(back[n], (uint8_t)~p[4 + (n % 512) % 3]);
+		p[0] = 0x00; /* OVERWRITE COUNT 0 */
+		ex(sc, 10, SCST_DATA_WRITE, p, sizeof(p), &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x26, 0);
+		sc[8] = 4; /* no pattern */
+		ex(sc, 10, SCST_DATA_WRITE, p, 4, &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+		/* BLOCK ERASE on a thin device deallocates: zeros, and the file is sparse. */
+		sc[1] = 0x02;
+		sc[8] = 0;
+		ex(sc, 10, SCST_DATA_NONE, NULL, 0, &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+		read_blocks(0, 8, back);
+		for (n = 0; n < 4096; n++)
+			assert_int_equal(back[n], 0);
+		snprintf(attrs, sizeof(attrs), "%s/sbc.img", tmpdir);
+		assert_int_equal(file_blocks(attrs), 0);
+		/* EXIT FAILURE MODE: nothing to exit; CRYPTOGRAPHIC ERASE is not offered. */
+		sc[1] = 0x1f;
+		ex(sc, 10, SCST_DATA_NONE, NULL, 0, &r);
+		assert_int_equal(r.status, SCST_STATUS_GOOD);
+		sc[1] = 0x03;
+		ex(sc, 10, SCST_DATA_NONE, NULL, 0, &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x20, 0);
+		sc[1] = 0x81; /* IMMED */
+		ex(sc, 10, SCST_DATA_NONE, NULL, 0, &r);
+		expect_sense(&r, SCST_KEY_ILLEGAL_REQUEST, 0x24, 0);
+	}
 	assert_int_equal(atomic_load(&dev->stats.errors), 0);
 	core_down();
 	snprintf(attrs, sizeof(attrs), "%s/sbc.img", tmpdir);
