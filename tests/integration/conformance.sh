@@ -21,8 +21,16 @@ todo=${CONFORMANCE_TODO:-'^$'}
 # are reported as TODO lines with the reason, never silently passed.
 #   Sanitize.Reset: expects a SANITIZE OVERWRITE to still be running 3 s after it
 #   was sent; overwriting the 256 MiB test LUN takes well under a second here.
-known='^Sanitize\.Reset$'
-known_why='needs a SANITIZE lasting more than 3 s (the 256 MiB LUN is overwritten in well under 1 s)'
+#   GetLBAStatus.UnmapSingle: with 8 logical blocks per physical block it asks for
+#   the status at LBA i+1 but expects the first descriptor to start at i+8
+#   (SBC-3 5.20: it starts at the requested LBA); it passes only when LBPPB is 1.
+known='^(Sanitize\.Reset|GetLBAStatus\.UnmapSingle)$'
+known_why() {
+	case $1 in
+	Sanitize.Reset) echo "needs a SANITIZE lasting more than 3 s (the 256 MiB LUN is overwritten in well under 1 s)" ;;
+	*) echo "test expects a descriptor at i+LBPPB for a request at i+1 (libiscsi bug with LBPPB > 1)" ;;
+	esac
+}
 
 IQN=iqn.2026-11.org.scst:cu
 INI_A=iqn.2026-11.org.test:init-a
@@ -71,7 +79,7 @@ CONF
 		SKIP) skip "$label: $name" "skipped by iscsi-test-cu"; s=$((s + 1)) ;;
 		FAIL)
 			f=$((f + 1))
-			if [[ $name =~ $known ]]; then not_ok "$label: $name # TODO $known_why"
+			if [[ $name =~ $known ]]; then not_ok "$label: $name # TODO $(known_why "$name")"
 			elif [[ $name =~ $todo ]]; then not_ok "$label: $name # TODO issue 5"
 			else not_ok "$label: $name"; fi ;;
 		esac
