@@ -93,6 +93,7 @@ struct scst_device_stats {
 struct scst_ua;
 struct scst_tgt_dev;
 struct scst_pr;
+struct scst_lba_lock;
 
 struct scst_device {
 	char name[64];
@@ -142,6 +143,8 @@ struct scst_device {
 	atomic_bool pr_active;
 	/* Removable medium (medium.c): ejected, and how many nexuses prevent removal. */
 	atomic_bool medium_absent;
+	atomic_bool sanitizing; /* a SANITIZE is running (sbc_ext.c) */
+	struct scst_lba_lock *lba_locks; /* read-modify-write ranges held, under lock */
 	atomic_int prevent_count;
 	struct scst_device *next; /* registry list, management */
 };

@@ -40,6 +40,7 @@ struct scst_session;
 struct scst_target;
 struct scst_mgmt_cmd;
 struct scst_opcode_desc;
+struct scst_lba_lock;
 
 struct scst_tgt_template {
 	const char *name; /* "iscsi", "local" */
@@ -117,6 +118,7 @@ struct scst_cmd {
 	uint64_t sn; /* per-session arrival number */
 	void *core_priv;
 	uint64_t core_u64[4];
+	struct scst_lba_lock *lba_lock; /* held LBA range lock (lba_lock.c) */
 
 	/* The driver's per-command state, cmd_priv_size bytes. */
 	_Alignas(16) uint8_t tgt_priv[];

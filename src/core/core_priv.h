@@ -205,6 +205,11 @@ void scst_pr_in(struct scst_cmd *cmd);
 void scst_pr_out(struct scst_cmd *cmd);
 void scst_pr_dev_init(struct scst_device *dev);
 void scst_pr_dev_free(struct scst_device *dev);
+/* LBA range locks of read-modify-write commands (lba_lock.c). true: locked now;
+ * false: queued, resume(cmd) runs on cmd's reactor once the range is locked. */
+bool scst_lba_lock(struct scst_cmd *cmd, uint64_t lba, uint64_t n,
+		   void (*resume)(struct scst_cmd *cmd));
+void scst_lba_unlock(struct scst_cmd *cmd);
 /* Removable medium (medium.c). */
 /* NOT READY reason for a command that needs the medium (ejected, sanitizing), or NONE. */
 enum scst_sense_reason scst_medium_check(const struct scst_cmd *cmd);

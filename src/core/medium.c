@@ -29,7 +29,7 @@ enum scst_sense_reason scst_medium_check(const struct scst_cmd *cmd)
 		return SCST_SENSE_NOT_READY_MEDIUM_NOT_PRESENT;
 	/* SBC-4 4.11.3: while a sanitize runs, media access is NOT READY. */
 	if (atomic_load_explicit(&dev->sanitizing, memory_order_relaxed))
-		return SCST_SENSE_NOT_READY_SANITIZE;
+		return SCST_SENSE_NOT_READY_SANITIZE_IN_PROGRESS;
 	return SCST_SENSE_NONE;
 }
 

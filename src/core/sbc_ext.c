@@ -118,6 +118,7 @@ static bool finish(struct scst_cmd *cmd, enum scst_sense_reason reason)
 {
 	if (X_ST(cmd) & XS_SANITIZE)
 		atomic_store(&cmd_dev(cmd)->sanitizing, false);
+	scst_lba_unlock(cmd);
 	scratch_put(cmd);
 	scst_cmd_done(cmd, reason);
 	return false;
@@ -191,6 +192,12 @@ static void x_bio_done(struct scst_bio *bio, enum scst_sense_reason reason)
 		return;
 	}
 	drive(cmd, reason);
+}
+
+/* A read-modify-write command got its LBA range lock after waiting (lba_lock.c). */
+static void x_resume(struct scst_cmd *cmd)
+{
+	drive(cmd, SCST_SENSE_NONE);
 }
 
 /* Common loop guard: stop on an error or an abort. */
@@ -620,10 +627,11 @@ void scst_sbc_get_lba_status(struct scst_cmd *cmd)
 
 /*
  * COMPARE AND WRITE (SBC-3 5.2): read the blocks, compare them with the first
- * half of the data-out and, if equal, write the second half. Atomicity with
- * other writes to the same blocks is the ordering engine's job (it runs this
- * command exclusive of overlapping writes); a device lock held across the
- * I/O would stall the reactor.
+ * half of the data-out and, if equal, write the second half. Against other
+ * COMPARE AND WRITEs and ORWRITEs, from any session, the range is held with an
+ * LBA range lock (lba_lock.c); against plain writes of the same session the
+ * task set ordering keeps it whole. A device lock held across the I/O would
+ * stall the reactor.
  */
 static bool step_caw(struct scst_cmd *cmd, enum scst_sense_reason last)
 {
@@ -686,7 +694,10 @@ void scst_sbc_compare_and_write(struct scst_cmd *cmd)
 	if (cmd->cdb[1] & 0x08)
 		X_ST(cmd) |= XS_FUA;
 	X_END(cmd) = len;
-	drive(cmd, SCST_SENSE_NONE);
+	/* The read, the decision and the write are one atomic operation (SBC-3 5.2,
+	 * 5.10): hold the range against other read-modify-writes (lba_lock.c). */
+	if (scst_lba_lock(cmd, cmd->lba, nblocks, x_resume))
+		drive(cmd, SCST_SENSE_NONE);
 }
 
 /*
@@ -744,7 +755,10 @@ void scst_sbc_orwrite(struct scst_cmd *cmd)
 	if (cmd->cdb[1] & 0x08)
 		X_ST(cmd) |= XS_FUA;
 	X_END(cmd) = len;
-	drive(cmd, SCST_SENSE_NONE);
+	/* The read, the decision and the write are one atomic operation (SBC-3 5.2,
+	 * 5.10): hold the range against other read-modify-writes (lba_lock.c). */
+	if (scst_lba_lock(cmd, cmd->lba, cmd->nblocks, x_resume))
+		drive(cmd, SCST_SENSE_NONE);
 }
 
 /*
@@ -826,7 +840,7 @@ void scst_sbc_sanitize(struct scst_cmd *cmd)
 		return;
 	}
 	if (!atomic_compare_exchange_strong(&dev->sanitizing, &expected, true)) {
-		finish(cmd, SCST_SENSE_NOT_READY_SANITIZE);
+		finish(cmd, SCST_SENSE_NOT_READY_SANITIZE_IN_PROGRESS);
 		return;
 	}
 	X_ST(cmd) |= XS_SANITIZE;
