@@ -98,6 +98,16 @@ struct scst_tgt_dev {
 
 #define SCST_TGT_DEV_HASH 64
 
+/* Status of one EXTENDED COPY kept for RECEIVE COPY RESULTS (xcopy.c). */
+#define SCST_XCOPY_STATUS_SLOTS 8
+struct scst_xcopy_status {
+	bool used;
+	uint8_t list_id;
+	uint8_t status; /* COPY MANAGER STATUS */
+	uint16_t segments;
+	uint32_t blocks;
+};
+
 struct scst_session {
 	struct scst_target *tgt;
 	struct scst_acg *acg;
@@ -118,6 +128,9 @@ struct scst_session {
 	void (*unreg_done)(struct scst_session *, void *);
 	void *unreg_arg;
 	struct scst_work unreg_work;
+	/* EXTENDED COPY results by LIST IDENTIFIER, reactor-owned (xcopy.c). */
+	struct scst_xcopy_status xcopy_status[SCST_XCOPY_STATUS_SLOTS];
+	unsigned xcopy_next;
 	/* Counters for the management tree. */
 	atomic_uint_fast64_t cmds, bytes_read, bytes_written;
 	atomic_int refcount; /* the nexus itself + pending management messages */
@@ -232,6 +245,10 @@ void scst_sbc_format_unit(struct scst_cmd *cmd);
 void scst_sbc_orwrite(struct scst_cmd *cmd);
 void scst_sbc_write_atomic(struct scst_cmd *cmd);
 void scst_sbc_sanitize(struct scst_cmd *cmd);
+void scst_spc_extended_copy(struct scst_cmd *cmd);
+void scst_spc_receive_copy_results(struct scst_cmd *cmd);
+/* Third-party Copy VPD page (0x8F) into b; returns its length. */
+uint32_t scst_spc_vpd_third_party_copy(uint8_t *b);
 
 /* MAXIMUM ATOMIC TRANSFER LENGTH (VPD 0xB0) in blocks: 1 MiB, one backend write. */
 static inline uint32_t scst_max_atomic_blocks(const struct scst_device *dev)
@@ -255,6 +272,10 @@ static inline uint64_t scst_max_write_same_blocks(const struct scst_device *dev)
 void scst_cmd_submit_bio(struct scst_cmd *cmd, enum scst_bio_op op, uint32_t flags, uint64_t off,
 			 uint64_t len, void *buf,
 			 void (*done)(struct scst_bio *bio, enum scst_sense_reason reason));
+/* The same on another device the command may reach (EXTENDED COPY). */
+void scst_cmd_submit_bio_dev(struct scst_cmd *cmd, struct scst_device *dev, enum scst_bio_op op,
+			     uint32_t flags, uint64_t off, uint64_t len, void *buf,
+			     void (*done)(struct scst_bio *bio, enum scst_sense_reason reason));
 
 /* Copy what fits of a response into the command's data-in buffer: response data is
  * truncated to the allocation length (SPC-4 4.2.5.6) without an error. */

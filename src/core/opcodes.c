@@ -78,12 +78,12 @@ static enum scst_sense_reason format_len(struct scst_cmd *cmd, uint32_t block_si
 	}
 
 /* RECEIVE COPY RESULTS (SPC-4, LID1): LIST IDENTIFIER byte 2, ALLOCATION LENGTH 10-13. */
-#define RCR(s, n)                                                                             \
+#define RCR(s, n, e)                                                                             \
 	{                                                                                     \
 		.opcode = 0x84, .sa = (s), .sa_byte = 1, .name = (n), .cdb_len = 16,          \
 		.mask = { [1] = SA_B1, [2] = 0xff, B4(10) }, .dir = SCST_DATA_READ,           \
 		.len_kind = SCST_LEN_BYTES, .len_off = 10, .len_size = 4, .dev_types = T_DISK, \
-		.flags = SCST_OPF_READ_PR, .ord = SCST_ORD_NONE,                              \
+		.flags = SCST_OPF_READ_PR, .ord = SCST_ORD_NONE, .exec = (e),                 \
 	}
 
 /* SANITIZE (SBC-3): IMMED, AUSE, PARAMETER LIST LENGTH 7-8. */
@@ -379,12 +379,13 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.opcode = 0x83, .sa = 0x00, .sa_byte = 1, .name = "EXTENDED COPY(LID1)",
 		.cdb_len = 16, .mask = { [1] = SA_B1, B4(10) }, .dir = SCST_DATA_WRITE,
 		.len_kind = SCST_LEN_BYTES, .len_off = 10, .len_size = 4, .dev_types = T_DISK,
-		.flags = SCST_OPF_EXCL_PR, .ord = SCST_ORD_WRITE,
+		.flags = SCST_OPF_EXCL_PR, .ord = SCST_ORD_WRITE, .exec = scst_spc_extended_copy,
 	},
-	RCR(0x00, "RECEIVE COPY STATUS(LID1)"),
-	RCR(0x01, "RECEIVE COPY DATA(LID1)"),
-	RCR(0x03, "RECEIVE COPY OPERATING PARAMETERS"),
-	RCR(0x04, "RECEIVE COPY FAILURE DETAILS(LID1)"),
+	RCR(0x00, "RECEIVE COPY STATUS(LID1)", scst_spc_receive_copy_results),
+	/* No held data (HELD DATA LIMIT 0) and no failure details kept. */
+	RCR(0x01, "RECEIVE COPY DATA(LID1)", NULL),
+	RCR(0x03, "RECEIVE COPY OPERATING PARAMETERS", scst_spc_receive_copy_results),
+	RCR(0x04, "RECEIVE COPY FAILURE DETAILS(LID1)", NULL),
 	/* SBC-3 */
 	{
 		.opcode = 0x88, .sa = SCST_NO_SA, .name = "READ(16)", .cdb_len = 16,

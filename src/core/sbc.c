@@ -20,8 +20,14 @@ void scst_cmd_submit_bio(struct scst_cmd *cmd, enum scst_bio_op op, uint32_t fla
 			 uint64_t len, void *buf,
 			 void (*done)(struct scst_bio *bio, enum scst_sense_reason reason))
 {
+	scst_cmd_submit_bio_dev(cmd, cmd->tgt_dev->dev, op, flags, off, len, buf, done);
+}
+
+void scst_cmd_submit_bio_dev(struct scst_cmd *cmd, struct scst_device *dev, enum scst_bio_op op,
+			     uint32_t flags, uint64_t off, uint64_t len, void *buf,
+			     void (*done)(struct scst_bio *bio, enum scst_sense_reason reason))
+{
 	struct scst_bio *bio = &cmd->bio;
-	struct scst_device *dev = cmd->tgt_dev->dev;
 
 	bio->dev = dev;
 	bio->reactor = cmd->sess->reactor;

@@ -106,6 +106,9 @@ static unsigned vpd_pages(const struct scst_device *dev, uint8_t *pages)
 	pages[n++] = 0x00;
 	pages[n++] = 0x80;
 	pages[n++] = 0x83;
+	/* Third-party Copy: where EXTENDED COPY is offered. */
+	if (op_supported(dev, 0x83, 0x00))
+		pages[n++] = 0x8f;
 	/* The SBC-3 pages exist only for direct-access devices. */
 	if (dev->type == SCST_TYPE_DISK) {
 		pages[n++] = 0xb0;
@@ -316,6 +319,9 @@ void scst_spc_inquiry(struct scst_cmd *cmd)
 		break;
 	case 0x83:
 		len = vpd_devid(cmd, dev, b);
+		break;
+	case 0x8f:
+		len = scst_spc_vpd_third_party_copy(b);
 		break;
 	case 0xb0:
 		len = vpd_block_limits(dev, b);
