@@ -52,6 +52,7 @@ struct scst_bio {
 	struct scst_io_cb cb;
 	uint64_t progress;
 	int hstate;
+	uint64_t hscratch[2]; /* e.g. a timespec for an io_uring timeout */
 	/* The submitter may point iov at this single entry; handlers only read it. */
 	struct iovec iov_inline;
 };
@@ -114,6 +115,7 @@ struct scst_device {
 	bool rotational;
 	bool removable;
 	bool o_direct;
+	uint32_t delay_ms; /* vdisk_nullio: complete every I/O this much later (tests) */
 	char t10_dev_id[17];
 	char usn[21];
 	char t10_vendor_id[9];

@@ -117,6 +117,10 @@ static int device_apply_attr(struct scst_device *d, const char *k, const char *v
 		if (parse_u64(v, &n) || (n != 512 && n != 4096))
 			return scst_errf(err, errlen, -EINVAL, "blocksize must be 512 or 4096");
 		d->block_size = (uint32_t)n;
+	} else if (!strcmp(k, "delay_ms")) {
+		if (parse_u64(v, &n) || n > 60000)
+			return scst_errf(err, errlen, -EINVAL, "delay_ms must be 0 to 60000");
+		d->delay_ms = (uint32_t)n;
 	} else if (!strcmp(k, "t10_dev_id")) {
 		if (strlen(v) > 16)
 			return scst_errf(err, errlen, -EINVAL, "t10_dev_id is at most 16 characters");
@@ -332,6 +336,8 @@ int scst_device_get_attr(struct scst_device *d, const char *attr, char *buf, siz
 		snprintf(buf, len, "%d", d->removable);
 	else if (!strcmp(attr, "o_direct"))
 		snprintf(buf, len, "%d", d->o_direct);
+	else if (!strcmp(attr, "delay_ms"))
+		snprintf(buf, len, "%" PRIu32, d->delay_ms);
 	else if (!strcmp(attr, "t10_vendor_id"))
 		snprintf(buf, len, "%s", d->t10_vendor_id);
 	else if (!strcmp(attr, "prod_id"))

@@ -6,8 +6,13 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <liburing.h>
 
 #include "vdisk.h"
+
+/* delay_ms: a slow device for tests (task management against commands that sit
+ * in the backend) and for latency experiments; 0, the default, is no delay. */
+static const char *const nullio_attrs[] = { "delay_ms", NULL };
 
 static int nullio_attach(struct scst_device *dev, char *err, size_t errlen)
 {
@@ -26,6 +31,13 @@ static int nullio_attach(struct scst_device *dev, char *err, size_t errlen)
 static void nullio_detach(struct scst_device *dev)
 {
 	(void)dev;
+}
+
+static void delay_done(struct scst_io_cb *cb, int res, uint32_t flags)
+{
+	(void)res; /* -ETIME: the delay passed */
+	(void)flags;
+	vdisk_bio_complete(scst_container_of(cb, struct scst_bio, cb), SCST_SENSE_NONE);
 }
 
 static void nullio_submit(struct scst_bio *bio)
@@ -53,6 +65,18 @@ static void nullio_submit(struct scst_bio *bio)
 		}
 	}
 	bio->progress = bio->len;
+	if (dev->delay_ms) {
+		/* Complete later through an io_uring timeout: no thread, no sleep. */
+		struct __kernel_timespec *ts = (struct __kernel_timespec *)bio->hscratch;
+		struct io_uring_sqe *sqe;
+
+		ts->tv_sec = dev->delay_ms / 1000;
+		ts->tv_nsec = (long long)(dev->delay_ms % 1000) * 1000000;
+		bio->cb.fn = delay_done;
+		sqe = scst_reactor_sqe(bio->reactor, &bio->cb);
+		io_uring_prep_timeout(sqe, ts, 0, 0);
+		return;
+	}
 	vdisk_bio_complete(bio, SCST_SENSE_NONE);
 }
 
@@ -60,7 +84,7 @@ const struct scst_dev_handler vdisk_nullio_handler = {
 	.name = "vdisk_nullio",
 	.type = SCST_TYPE_DISK,
 	.caps = SCST_DH_CAP_FLUSH | SCST_DH_CAP_WRITE_ZEROES | SCST_DH_CAP_UNMAP,
-	.attrs = NULL,
+	.attrs = nullio_attrs,
 	.attach = nullio_attach,
 	.detach = nullio_detach,
 	.submit = nullio_submit,

@@ -66,7 +66,7 @@ static const char *attr_default(const struct scst_device *d, const char *name, c
 		{ "blocksize", "512" },	   { "read_only", "0" },	{ "write_through", "0" },
 		{ "nv_cache", "0" },	   { "rotational", "1" },	{ "thin_provisioned", "0" },
 		{ "removable", "0" },	   { "o_direct", "0" },		{ "t10_vendor_id", "SCST" },
-		{ "prod_rev_lvl", "0.1" }, { "filename", "" },
+		{ "prod_rev_lvl", "0.1" }, { "filename", "" },	{ "delay_ms", "0" },
 	};
 
 	for (size_t i = 0; i < SCST_ARRAY_SIZE(fixed); i++)
@@ -130,9 +130,12 @@ static int snap_device(struct scst_conf *c, struct scst_conf_handler *ch, struct
 		if (!attr_add(c, &cd->attrs, name, val))
 			return -ENOMEM;
 	}
-	/* Handler-specific attributes the core can report; no default is known for them. */
+	/* Handler-specific attributes the core can report, unless at their default. */
 	for (const char *const *ha = d->handler->attrs; ha && *ha; ha++) {
-		if (scst_device_get_attr(d, *ha, val, sizeof(val)) || !val[0])
+		const char *def = attr_default(d, *ha, dflt, sizeof(dflt));
+
+		if (scst_device_get_attr(d, *ha, val, sizeof(val)) || !val[0] ||
+		    (def && !strcmp(def, val)))
 			continue;
 		if (!attr_add(c, &cd->attrs, *ha, val))
 			return -ENOMEM;

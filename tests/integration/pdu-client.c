@@ -1460,10 +1460,147 @@ static int sc_tmf(void)
 	return 0;
 }
 
+/* A SCSI Command PDU without data (RFC 7143 11.3); dir 1 read, 2 write. */
+static int send_cmd(unsigned lun, const uint8_t *cdb, int dir, uint32_t len, uint32_t itt)
+{
+	uint8_t b[BHS] = { 0 };
+
+	b[0] = 0x01;
+	b[1] = 0x80 | 0x01 | (dir == 1 ? 0x40 : 0) | (dir == 2 ? 0x20 : 0);
+	b[9] = (uint8_t)lun;
+	put32(b + 16, itt);
+	put32(b + 20, len);
+	put32(b + 24, cmdsn++);
+	put32(b + 28, exp_statsn);
+	memcpy(b + 32, cdb, 16);
+	return send_pdu(b, NULL, 0);
+}
+
+/*
+ * Read PDUs for secs seconds: the TMF Response to tmf_itt (its response in
+ * *rsp, when in *when seconds) and anything else for the aborted task itt
+ * (Data-In, SCSI Response, R2T), counted in *stray.
+ */
+static int collect(uint32_t tmf_itt, uint32_t itt, int secs, uint8_t *rsp, double *when,
+		   unsigned *stray)
+{
+	double t0 = now_s();
+
+	*rsp = 0xff;
+	*stray = 0;
+	set_timeout(1);
+	while (now_s() - t0 < secs) {
+		int r = recv_pdu();
+
+		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
+			continue;
+		if (r)
+			return r;
+		if ((rbhs[0] & 0x3f) == 0x22 && get32(rbhs + 16) == tmf_itt) {
+			*rsp = rbhs[2];
+			*when = now_s() - t0;
+		} else if (get32(rbhs + 16) == itt) {
+			if (*rsp == 0xff && (rbhs[0] & 0x3f) == 0x31)
+				continue; /* an R2T sent before the abort arrived */
+			(*stray)++;
+			printf("stray PDU 0x%02x for the aborted task\n", rbhs[0] & 0x3f);
+		}
+	}
+	set_timeout(5);
+	return 0;
+}
+
+/*
+ * ABORT TASK against a slow backend (LUN 0 is vdisk_nullio with delay_ms):
+ * a READ in the backend, and a WRITE waiting for its Data-Out after an R2T.
+ * Each gets FUNCTION COMPLETE, and nothing more is ever sent for the aborted
+ * task; for the one in the backend the TMF Response waits for it to leave
+ * the backend (SAM-5 7.11). The session keeps working afterwards.
+ */
+static int sc_abort_slow(void)
+{
+	uint8_t cdb[16] = { 0 }, rsp;
+	uint32_t itt, sn;
+	unsigned stray;
+	double when = 0;
+	int r;
+
+	if (open_conn(false) || tur(0))
+		return 3;
+	/* 1. A READ sitting in the backend. */
+	cdb_rw10(cdb, 0x28, 0, 1);
+	itt = next_itt++;
+	sn = cmdsn;
+	if (send_cmd(0, cdb, 1, 512, itt))
+		return 2;
+	usleep(100000);
+	{
+		uint8_t b[BHS] = { 0 };
+		uint32_t titt = next_itt++;
+
+		b[0] = 0x40 | 0x02;
+		b[1] = 0x80 | 1; /* ABORT TASK */
+		put32(b + 16, titt);
+		put32(b + 20, itt);
+		put32(b + 24, cmdsn);
+		put32(b + 28, exp_statsn);
+		put32(b + 32, sn);
+		if (send_pdu(b, NULL, 0))
+			return 2;
+		r = collect(titt, itt, 3, &rsp, &when, &stray);
+	}
+	if (r || rsp != 0 || stray) {
+		printf("wrong: ABORT TASK of a READ in the backend: response %u, %u stray PDUs\n",
+		       rsp, stray);
+		return 1;
+	}
+	printf("READ in the backend: FUNCTION COMPLETE after %.2f s, nothing else sent\n", when);
+	/* 2. A WRITE waiting for Data-Out after its R2T (no immediate data sent). */
+	cdb_rw10(cdb, 0x2a, 0, 8);
+	itt = next_itt++;
+	sn = cmdsn;
+	if (send_cmd(0, cdb, 2, 4096, itt))
+		return 2;
+	r = recv_pdu();
+	if (r || (rbhs[0] & 0x3f) != 0x31 || get32(rbhs + 16) != itt) {
+		printf("wrong: no R2T for the WRITE (%s, opcode 0x%02x)\n", r ? what(r) : "",
+		       rbhs[0] & 0x3f);
+		return 1;
+	}
+	{
+		uint8_t b[BHS] = { 0 };
+		uint32_t titt = next_itt++;
+
+		b[0] = 0x40 | 0x02;
+		b[1] = 0x80 | 1;
+		put32(b + 16, titt);
+		put32(b + 20, itt);
+		put32(b + 24, cmdsn);
+		put32(b + 28, exp_statsn);
+		put32(b + 32, sn);
+		if (send_pdu(b, NULL, 0))
+			return 2;
+		r = collect(titt, itt, 2, &rsp, &when, &stray);
+	}
+	if (r || rsp != 0 || stray) {
+		printf("wrong: ABORT TASK of a WRITE waiting for data: response %u, %u stray PDUs\n",
+		       rsp, stray);
+		return 1;
+	}
+	printf("WRITE waiting for Data-Out: FUNCTION COMPLETE after %.2f s, nothing else sent\n",
+	       when);
+	if (tur(0)) {
+		printf("wrong: the session does not work after the aborts\n");
+		return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } proto_scenarios[] = {
+	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
 	{ "digest-bad-dataout", sc_digest_bad_dataout },
 	{ "digest-bad-immediate", sc_digest_bad_immediate },
