@@ -73,11 +73,10 @@ void scst_spc_start_stop_unit(struct scst_cmd *cmd)
 		scst_cmd_done(cmd, SCST_SENSE_MEDIUM_REMOVAL_PREVENTED);
 		return;
 	}
-	if (atomic_exchange(&dev->medium_absent, !start) && start) {
-		/* A medium came in: the other nexuses learn it the next time they ask
-		 * (SPC-4 6.47 / SAM-5: NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED). */
-		scst_ua_queue_device(dev, SCST_SENSE_UA_MEDIUM_CHANGED, td);
-	}
+	/* No NOT READY TO READY CHANGE unit attention to the other nexuses on a load
+	 * by command: the initiators that share the device asked for it (SCST's vdisk
+	 * does the same, and libiscsi's PreventAllow.2ITNexuses expects none). */
+	atomic_store(&dev->medium_absent, !start);
 	scst_cmd_done(cmd, SCST_SENSE_NONE);
 }
 

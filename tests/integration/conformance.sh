@@ -93,8 +93,12 @@ CONF
 run_config thin512 "		thin_provisioned 1"
 run_config thin4096 "		thin_provisioned 1
 		blocksize 4096"
-for fam in ALL.PreventAllow ALL.StartStopUnit; do
-	run_config "removable-${fam#ALL.}" "		removable 1" "$fam"
+# Each PREVENT ALLOW test on a fresh daemon: run one after another, the reset
+# tests leave the BUS DEVICE RESET unit attention SAM-5 requires on the second
+# nexus of the multipath session, which 2ITNexuses does not expect.
+for t in Simple Eject ITNexusLoss Logout WarmReset ColdReset LUNReset 2ITNexuses; do
+	run_config "removable-PreventAllow.$t" "		removable 1" "ALL.PreventAllow.$t"
 done
+run_config removable-StartStopUnit "		removable 1" ALL.StartStopUnit
 # The read-only suite needs a write-protected logical unit.
 run_config readonly "		read_only 1" ALL.ReadOnly
