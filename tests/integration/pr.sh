@@ -63,25 +63,26 @@ grep -q "key a1 type 1" "$TMPD/res.after" && ok "holder a1, type write exclusive
 # Crash injection: kill at a random point of a burst of PR OUT commands, ten times.
 first=1000
 bad=0
+why=""
 for round in $(seq 1 10); do
 	"$CLIENT" "$URL" "$INI_A" burst "$first" 200 >"$TMPD/burst.out" 2>/dev/null &
 	bpid=$!
 	sleep "0.0$((RANDOM % 9 + 1))"
-	restart || { bad=1; echo "# round $round: no restart"; break; }
+	restart || { bad=1; why="round $round: no restart"; break; }
 	wait "$bpid" 2>/dev/null
 	last=$(awk '/^ack/ {k=$2} END {print k}' "$TMPD/burst.out")
-	keys=$("$CLIENT" "$URL" "$INI_B" read-keys) || { bad=1; echo "# round $round: $keys"; break; }
+	keys=$("$CLIENT" "$URL" "$INI_B" read-keys 2>&1) || { bad=1; why="round $round: $keys"; break; }
 	# A's key is the last acknowledged one, or the one in flight when killed.
 	akey=$(echo "$keys" | tr ' ' '\n' | grep -v '^b2$' | tail -n 1)
 	if [ -n "$last" ] && [ "$((16#$akey))" -ne "$((16#$last))" ] &&
 		[ "$((16#$akey))" -ne "$((16#$last + 1))" ]; then
 		bad=1
-		echo "# round $round: last ack $last, key after restart $akey ($keys)"
+		why="round $round: last ack $last, key after restart $akey ($keys)"
 	fi
-	grep -q "not restored" "$TMPD/scstd.log" && { bad=1; echo "# round $round: state not restored"; }
+	grep -q "not restored" "$TMPD/scstd.log" && { bad=1; why="round $round: $(grep "not restored" "$TMPD/scstd.log" | head -n 1)"; }
 	first=$((first + 1000))
 done
 [ $bad = 0 ] && ok "10 crashes during PR OUT bursts: state always loads, no acknowledged change lost" ||
-	not_ok "10 crashes during PR OUT bursts: state always loads, no acknowledged change lost"
+	not_ok "10 crashes during PR OUT bursts: state always loads, no acknowledged change lost ($why)"
 stop_scstd
 check_sanitizers
