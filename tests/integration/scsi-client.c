@@ -172,6 +172,9 @@ int main(int argc, char **argv)
 	/* A fixed ISID: every run of one initiator name is the same initiator port,
 	 * so the same I_T nexus for persistent reservations (SPC-4 5.13.2). */
 	iscsi_set_isid_oui(iscsi, 0x00a0b0, 0x5c51);
+	/* libiscsi's automatic reconnect logs in again with a new random ISID: that
+	 * would be another I_T nexus. A lost connection ends the run instead. */
+	iscsi_set_noautoreconnect(iscsi, 1);
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
 	iscsi_set_targetname(iscsi, url->target);
