@@ -200,6 +200,25 @@ static void x_resume(struct scst_cmd *cmd)
 	drive(cmd, SCST_SENSE_NONE);
 }
 
+/*
+ * Start a read-modify-write (COMPARE AND WRITE, ORWRITE) of nblocks blocks, len
+ * bytes, once checked: a scratch buffer for the read, FUA from byte 1, and the
+ * LBA range lock, since the read, the decision and the write are one atomic
+ * operation (SBC-3 5.2, 5.10) against other read-modify-writes (lba_lock.c).
+ */
+static void rmw_start(struct scst_cmd *cmd, uint32_t nblocks, uint64_t len)
+{
+	if (scratch_get(cmd, len)) {
+		finish(cmd, SCST_SENSE_NO_MEMORY);
+		return;
+	}
+	if (cmd->cdb[1] & 0x08)
+		X_ST(cmd) |= XS_FUA;
+	X_END(cmd) = len;
+	if (scst_lba_lock(cmd, cmd->lba, nblocks, x_resume))
+		drive(cmd, SCST_SENSE_NONE);
+}
+
 /* Common loop guard: stop on an error or an abort. */
 static bool chain_failed(struct scst_cmd *cmd, enum scst_sense_reason last, bool *ret)
 {
@@ -687,17 +706,7 @@ void scst_sbc_compare_and_write(struct scst_cmd *cmd)
 		finish(cmd, SCST_SENSE_PARAM_LIST_LENGTH_ERROR);
 		return;
 	}
-	if (scratch_get(cmd, len)) {
-		finish(cmd, SCST_SENSE_NO_MEMORY);
-		return;
-	}
-	if (cmd->cdb[1] & 0x08)
-		X_ST(cmd) |= XS_FUA;
-	X_END(cmd) = len;
-	/* The read, the decision and the write are one atomic operation (SBC-3 5.2,
-	 * 5.10): hold the range against other read-modify-writes (lba_lock.c). */
-	if (scst_lba_lock(cmd, cmd->lba, nblocks, x_resume))
-		drive(cmd, SCST_SENSE_NONE);
+	rmw_start(cmd, nblocks, len);
 }
 
 /*
@@ -748,17 +757,7 @@ void scst_sbc_orwrite(struct scst_cmd *cmd)
 		finish(cmd, SCST_SENSE_PARAM_LIST_LENGTH_ERROR);
 		return;
 	}
-	if (scratch_get(cmd, len)) {
-		finish(cmd, SCST_SENSE_NO_MEMORY);
-		return;
-	}
-	if (cmd->cdb[1] & 0x08)
-		X_ST(cmd) |= XS_FUA;
-	X_END(cmd) = len;
-	/* The read, the decision and the write are one atomic operation (SBC-3 5.2,
-	 * 5.10): hold the range against other read-modify-writes (lba_lock.c). */
-	if (scst_lba_lock(cmd, cmd->lba, cmd->nblocks, x_resume))
-		drive(cmd, SCST_SENSE_NONE);
+	rmw_start(cmd, cmd->nblocks, len);
 }
 
 /*

@@ -1476,6 +1476,22 @@ static int send_cmd(unsigned lun, const uint8_t *cdb, int dir, uint32_t len, uin
 	return send_pdu(b, NULL, 0);
 }
 
+/* An immediate ABORT TASK (RFC 7143 11.5) of itt sent as CmdSN sn; its ITT, 0 if not sent. */
+static uint32_t send_abort(uint32_t itt, uint32_t sn)
+{
+	uint8_t b[BHS] = { 0 };
+	uint32_t titt = next_itt++;
+
+	b[0] = 0x40 | 0x02;
+	b[1] = 0x80 | 1; /* ABORT TASK */
+	put32(b + 16, titt);
+	put32(b + 20, itt);
+	put32(b + 24, cmdsn);
+	put32(b + 28, exp_statsn);
+	put32(b + 32, sn);
+	return send_pdu(b, NULL, 0) ? 0 : titt;
+}
+
 /*
  * Read PDUs for secs seconds: the TMF Response to tmf_itt (its response in
  * *rsp, when in *when seconds) and anything else for the aborted task itt
@@ -1520,7 +1536,7 @@ static int collect(uint32_t tmf_itt, uint32_t itt, int secs, uint8_t *rsp, doubl
 static int sc_abort_slow(void)
 {
 	uint8_t cdb[16] = { 0 }, rsp;
-	uint32_t itt, sn;
+	uint32_t itt, sn, titt;
 	unsigned stray;
 	double when = 0;
 	int r;
@@ -1534,21 +1550,10 @@ static int sc_abort_slow(void)
 	if (send_cmd(0, cdb, 1, 512, itt))
 		return 2;
 	usleep(100000);
-	{
-		uint8_t b[BHS] = { 0 };
-		uint32_t titt = next_itt++;
-
-		b[0] = 0x40 | 0x02;
-		b[1] = 0x80 | 1; /* ABORT TASK */
-		put32(b + 16, titt);
-		put32(b + 20, itt);
-		put32(b + 24, cmdsn);
-		put32(b + 28, exp_statsn);
-		put32(b + 32, sn);
-		if (send_pdu(b, NULL, 0))
-			return 2;
-		r = collect(titt, itt, 3, &rsp, &when, &stray);
-	}
+	titt = send_abort(itt, sn);
+	if (!titt)
+		return 2;
+	r = collect(titt, itt, 3, &rsp, &when, &stray);
 	if (r || rsp != 0 || stray) {
 		printf("wrong: ABORT TASK of a READ in the backend: response %u, %u stray PDUs\n",
 		       rsp, stray);
@@ -1567,21 +1572,10 @@ static int sc_abort_slow(void)
 		       rbhs[0] & 0x3f);
 		return 1;
 	}
-	{
-		uint8_t b[BHS] = { 0 };
-		uint32_t titt = next_itt++;
-
-		b[0] = 0x40 | 0x02;
-		b[1] = 0x80 | 1;
-		put32(b + 16, titt);
-		put32(b + 20, itt);
-		put32(b + 24, cmdsn);
-		put32(b + 28, exp_statsn);
-		put32(b + 32, sn);
-		if (send_pdu(b, NULL, 0))
-			return 2;
-		r = collect(titt, itt, 2, &rsp, &when, &stray);
-	}
+	titt = send_abort(itt, sn);
+	if (!titt)
+		return 2;
+	r = collect(titt, itt, 2, &rsp, &when, &stray);
 	if (r || rsp != 0 || stray) {
 		printf("wrong: ABORT TASK of a WRITE waiting for data: response %u, %u stray PDUs\n",
 		       rsp, stray);
