@@ -95,6 +95,7 @@ struct scst_ua;
 struct scst_tgt_dev;
 struct scst_pr;
 struct scst_lba_lock;
+struct scst_dev_group;
 
 struct scst_device {
 	char name[64];
@@ -148,6 +149,9 @@ struct scst_device {
 	atomic_bool sanitizing; /* a SANITIZE is running (sbc_ext.c) */
 	struct scst_lba_lock *lba_locks; /* read-modify-write ranges held, under lock */
 	atomic_int prevent_count;
+	/* ALUA (alua.c): the device group, and a generation bumped on every change. */
+	struct scst_dev_group *alua_dg;
+	atomic_uint alua_gen;
 	struct scst_device *next; /* registry list, management */
 };
 

@@ -137,8 +137,8 @@ void scst_cmd_init(struct scst_cmd *cmd)
 		cmd->tgt_dev = td;
 		td->cmd_refs++;
 	}
-	reason = scst_opcode_parse(cmd, dev ? dev->type : SCST_TYPE_DISK,
-				   dev ? dev->handler->caps : 0, dev ? dev->block_size : 512);
+	reason = scst_opcode_parse(cmd, dev ? dev->type : SCST_TYPE_DISK, td ? scst_td_caps(td) : 0,
+				   dev ? dev->block_size : 512);
 	if (reason != SCST_SENSE_NONE) {
 		scst_cmd_set_error(cmd, reason, NULL);
 		if (!dev && reason == SCST_SENSE_INVALID_OPCODE)
@@ -147,7 +147,7 @@ void scst_cmd_init(struct scst_cmd *cmd)
 	}
 	/* Classified but not executable here (no executor, or the handler lacks a
 	 * capability): the same answer REPORT SUPPORTED OPERATION CODES gives. */
-	if (!scst_opcode_supported(cmd->op, dev ? dev->handler->caps : 0)) {
+	if (!scst_opcode_supported(cmd->op, td ? scst_td_caps(td) : 0)) {
 		scst_cmd_set_error(cmd, SCST_SENSE_INVALID_OPCODE, NULL);
 		goto out;
 	}
@@ -270,6 +270,17 @@ static void pre_exec(struct scst_cmd *cmd)
 	if (!(cmd->op->flags & SCST_OPF_UA_EXEMPT) && scst_ua_take(td, cmd)) {
 		cmd_xmit(cmd);
 		return;
+	}
+	/* SPC-4 5.15.2.4: a path in standby, unavailable, offline or transitioning
+	 * state takes only the commands its state allows. */
+	if (unlikely(scst_alua_state(td) != SCST_ALUA_NONE)) {
+		enum scst_sense_reason r = scst_alua_check(cmd);
+
+		if (r != SCST_SENSE_NONE) {
+			scst_cmd_set_error(cmd, r, NULL);
+			cmd_xmit(cmd);
+			return;
+		}
 	}
 	/* SPC-2 5.5.1: another nexus's reservation blocks all but a few commands. */
 	if (unlikely(scst_res_conflict(cmd) || scst_pr_conflict(cmd))) {

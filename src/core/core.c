@@ -107,6 +107,7 @@ void scst_core_exit(void)
 		if (scst_device_del(scst_device_first()->name, err, sizeof(err)))
 			break;
 	}
+	scst_alua_exit();
 	for (unsigned i = 0; i < nr_reactors; i++)
 		scst_reactor_destroy(reactors[i]);
 	free(reactors);

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include "scst/alua.h"
 #include "scst/core.h"
 #include "scst/log.h"
 #include "scst/device.h"
@@ -94,6 +95,10 @@ struct scst_tgt_dev {
 	bool drain_scheduled;
 	struct scst_tgt_dev *dev_next, *dev_prev; /* device's list, under dev->lock */
 	struct scst_tgt_dev *hash_next;
+	/* ALUA as this nexus sees it, valid while alua_gen equals dev->alua_gen (alua.c). */
+	unsigned alua_gen;
+	uint8_t alua_state; /* enum scst_alua_state */
+	uint16_t alua_group_id;
 };
 
 #define SCST_TGT_DEV_HASH 64
@@ -218,6 +223,34 @@ void scst_pr_in(struct scst_cmd *cmd);
 void scst_pr_out(struct scst_cmd *cmd);
 void scst_pr_dev_init(struct scst_device *dev);
 void scst_pr_dev_free(struct scst_device *dev);
+
+/* ALUA (alua.c, spc_alua.c). */
+struct scst_dev_group;
+void scst_alua_refresh(struct scst_tgt_dev *td, unsigned gen);
+/* The asymmetric access state of td's path (SCST_ALUA_NONE: no ALUA here). */
+static inline uint8_t scst_alua_state(struct scst_tgt_dev *td)
+{
+	unsigned gen = atomic_load_explicit(&td->dev->alua_gen, memory_order_acquire);
+
+	if (unlikely(gen != td->alua_gen))
+		scst_alua_refresh(td, gen);
+	return td->alua_state;
+}
+void scst_alua_with_group(const struct scst_device *dev,
+			  void (*fn)(const struct scst_dev_group *dg, void *arg), void *arg);
+/* SET TARGET PORT GROUPS: all or none; on -ENOENT *bad is the unknown descriptor. */
+int scst_alua_set_states(const struct scst_device *dev, const uint16_t *ids, const uint8_t *states,
+			 unsigned n, const struct scst_session *from, unsigned *bad);
+/* dev is being deleted (scst_mgmt_lock held): out of its device group. */
+void scst_alua_device_gone(struct scst_device *dev);
+void scst_alua_exit(void);
+/* Pre-exec: the sense for cmd under its path's ALUA state, or SCST_SENSE_NONE. */
+enum scst_sense_reason scst_alua_check(struct scst_cmd *cmd);
+void scst_spc_report_tpgs(struct scst_cmd *cmd);
+/* What the opcode table may require of td's path: its handler's capabilities,
+ * and SCST_CAP_ALUA when the path is under ALUA. */
+uint32_t scst_td_caps(struct scst_tgt_dev *td);
+void scst_spc_set_tpgs(struct scst_cmd *cmd);
 /* LBA range locks of read-modify-write commands (lba_lock.c). true: locked now;
  * false: queued, resume(cmd) runs on cmd's reactor once the range is locked. */
 bool scst_lba_lock(struct scst_cmd *cmd, uint64_t lba, uint64_t n,

@@ -259,6 +259,8 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 	d->wce = !d->write_through;
 	d->tas = true;
 	pthread_mutex_init(&d->lock, NULL);
+	/* Generation 1: a new nexus (generation 0) works out its ALUA state once. */
+	atomic_init(&d->alua_gen, 1);
 	ret = h->attach(d, err, errlen);
 	if (ret) {
 		pthread_mutex_destroy(&d->lock);
@@ -300,6 +302,7 @@ int scst_device_del(const char *name, char *err, size_t errlen)
 			    name, d->export_count);
 	}
 	*pp = d->next;
+	scst_alua_device_gone(d);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	d->handler->detach(d);
 	scst_pr_dev_free(d);

@@ -511,7 +511,8 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.opcode = 0xa3, .sa = 0x0a, .sa_byte = 1, .name = "REPORT TARGET PORT GROUPS",
 		.cdb_len = 12, .mask = { [1] = 0x20 | SA_B1, B4(6) }, .dir = SCST_DATA_READ,
 		.len_kind = SCST_LEN_BYTES, .len_off = 6, .len_size = 4, .dev_types = T_SPC,
-		.flags = F_ANY_RES | A_ALL, .ord = SCST_ORD_NONE,
+		.flags = F_ANY_RES | A_ALL, .ord = SCST_ORD_NONE, .needs_caps = SCST_CAP_ALUA,
+		.exec = scst_spc_report_tpgs,
 	},
 	/* SPC-4: RCTD, REPORTING OPTIONS, REQUESTED OPERATION CODE and SERVICE ACTION */
 	{
@@ -537,6 +538,7 @@ static const struct scst_opcode_desc opcode_table[] = {
 		.cdb_len = 12, .mask = { [1] = SA_B1, B4(6) }, .dir = SCST_DATA_WRITE,
 		.len_kind = SCST_LEN_BYTES, .len_off = 6, .len_size = 4, .dev_types = T_SPC,
 		.flags = SCST_OPF_EXCL_PR | A_UNAV, .ord = SCST_ORD_BARRIER,
+		.needs_caps = SCST_CAP_ALUA, .exec = scst_spc_set_tpgs,
 	},
 	/* SBC-3; MMC-6 for CD-ROM */
 	{

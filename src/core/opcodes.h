@@ -46,6 +46,9 @@ enum scst_ord_class {
 #define SCST_OPF_ALUA_TRANS_OK (1u << 10)
 #define SCST_OPF_NEEDS_MEDIUM (1u << 11) /* NOT READY if the device has no medium */
 
+/* Not a handler capability: the command's path is under ALUA (scst_td_caps()). */
+#define SCST_CAP_ALUA (1u << 31)
+
 #define SCST_DEVT(t) (1u << (t))
 #define SCST_DEVT_DISK SCST_DEVT(SCST_TYPE_DISK)
 #define SCST_DEVT_ROM SCST_DEVT(SCST_TYPE_ROM)

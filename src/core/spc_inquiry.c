@@ -78,9 +78,13 @@ static uint32_t std_inquiry(const struct scst_cmd *cmd, const struct scst_device
 	b[2] = 0x06; /* VERSION: SPC-4 */
 	b[3] = 0x10 | 0x02; /* HISUP, RESPONSE DATA FORMAT 2 */
 	b[4] = STD_INQ_LEN - 5;
-	/* 3PC only when EXTENDED COPY is implemented (SPC-4 6.6.2, 6.3). TPGS 0: no ALUA yet. */
+	/* 3PC only when EXTENDED COPY is implemented (SPC-4 6.6.2, 6.3). */
 	if (op_supported(dev, 0x83, 0x00))
 		b[5] |= 0x08;
+	/* TPGS 11b on a path under ALUA: implicit transitions (management) and explicit
+	 * ones (SET TARGET PORT GROUPS), SPC-4 5.15.2.1. */
+	if (cmd->tgt_dev && scst_alua_state(cmd->tgt_dev) != SCST_ALUA_NONE)
+		b[5] |= 0x30;
 	b[7] = 0x02; /* CMDQUE: SAM-5 task management of queued commands */
 	put_ascii(b + 8, dev->t10_vendor_id, 8);
 	put_ascii(b + 16, dev->prod_id, 16);
@@ -196,6 +200,15 @@ static uint32_t vpd_devid(const struct scst_cmd *cmd, const struct scst_device *
 	p[1] = piv | 0x10 | 0x08;
 	p[3] = (uint8_t)n;
 	p += 4 + n;
+
+	/* Target port group (SPC-4 7.8.6.8) of this path, under ALUA. */
+	if (cmd->tgt_dev && scst_alua_state(cmd->tgt_dev) != SCST_ALUA_NONE) {
+		p[0] = 0x01;
+		p[1] = 0x10 | 0x05;
+		p[3] = 4;
+		scst_put_be16(p + 6, cmd->tgt_dev->alua_group_id);
+		p += 8;
+	}
 
 	scst_put_be16(b + 2, (uint16_t)(p - b - 4));
 	return (uint32_t)(p - b);

@@ -173,7 +173,7 @@ static void cdb_usage(const struct scst_opcode_desc *d, uint8_t *u)
 void scst_spc_report_supported_opcodes(struct scst_cmd *cmd)
 {
 	struct scst_device *dev = cmd->tgt_dev->dev;
-	uint32_t caps = dev->handler->caps;
+	uint32_t caps = scst_td_caps(cmd->tgt_dev);
 	bool rctd = cmd->cdb[2] & 0x80;
 	unsigned opts = cmd->cdb[2] & 0x07;
 	uint8_t opcode = cmd->cdb[3];

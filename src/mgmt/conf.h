@@ -95,7 +95,7 @@ struct scst_conf_handler {
 	struct scst_conf_handler *next;
 };
 
-/* ALUA (SPC-4 5.16): kept in the tree; the loader does not apply them yet. */
+/* ALUA (SPC-4 5.15): DEVICE_GROUP, TARGET_GROUP (conf_alua.c). */
 struct scst_conf_name {
 	struct scst_conf_pos pos;
 	char *name;
@@ -208,6 +208,17 @@ int scst_conf_write(FILE *out, const struct scst_conf *c);
  * the output into an empty core reproduces the state. Returns 0 or -errno.
  */
 int scst_conf_save(FILE *out);
+
+/*
+ * DEVICE_GROUP blocks (conf_alua.c): check them (part of scst_conf_validate),
+ * make the running device groups equal to the file's (load and apply), and add
+ * the running ones to a tree (scst_mgmt_lock held).
+ */
+int scst_conf_alua_validate(const struct scst_conf *c, char *err, size_t errlen);
+/* On failure *pos is the node (NULL: the file as a whole) and err the core's reason. */
+int scst_conf_alua_apply(const struct scst_conf *c, const struct scst_conf_pos **pos, char *err,
+			 size_t errlen);
+int scst_conf_alua_snap(struct scst_conf *c);
 
 /* Write a value so that the parser reads it back as it is (quoted when needed). */
 void scst_conf_write_value(FILE *out, const char *value);

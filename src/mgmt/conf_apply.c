@@ -442,12 +442,14 @@ static int check(struct ctx *x)
 	if (!v)
 		return -ENOMEM;
 	v->attrs = x->want->attrs;
-	v->dev_groups = x->want->dev_groups;
 	ret = copy_handlers(x, v);
 	if (!ret)
 		ret = copy_drivers(x, v);
 	if (!ret)
 		ret = scst_conf_validate(v, x->err, x->errlen);
+	/* Device groups name devices as the file does (v renames the kept ones). */
+	if (!ret)
+		ret = scst_conf_alua_validate(x->want, x->err, x->errlen);
 	scst_conf_free(v);
 	if (ret == -ENOMEM)
 		snprintf(x->err, x->errlen, "%s: out of memory", x->want->file);
@@ -552,6 +554,19 @@ static int add_devices(struct ctx *x)
 			if (!device_handler(x->have, d->name))
 				scst_device_del(d->name, dummy, sizeof(dummy));
 	return ret;
+}
+
+/* Step 1b: device groups, target groups and their states. */
+static int alua(struct ctx *x)
+{
+	const struct scst_conf_pos *pos;
+	char reason[256];
+	int ret = scst_conf_alua_apply(x->want, &pos, reason, sizeof(reason));
+
+	if (ret)
+		return core_fail(x, pos ? pos : &(struct scst_conf_pos){ x->want->file, 0 }, ret,
+				 reason);
+	return 0;
 }
 
 /* Step 2: drivers and targets the file switches off. */
@@ -1045,6 +1060,10 @@ int scst_conf_apply(const struct scst_conf *want, char *err, size_t errlen)
 	ret = check(&x);
 	if (!ret)
 		ret = add_devices(&x);
+	/* ALUA groups and states before any LUN changes: a path the file closes is
+	 * closed before a new LUN appears on it. */
+	if (!ret)
+		ret = alua(&x);
 	if (!ret) {
 		disable_targets(&x);
 		ret = remove_luns(&x);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "scst/alua.h"
 #include "scst/core.h"
 
 enum vtype {
@@ -421,9 +422,7 @@ int scst_conf_validate(const struct scst_conf *c, char *err, size_t errlen)
 				return ret;
 		}
 	}
-	if (c->dev_groups)
-		return scst_conf_err(err, errlen, &c->dev_groups->pos, "ALUA groups are not supported yet");
-	return 0;
+	return scst_conf_alua_validate(c, err, errlen);
 }
 
 /* ---- applying ---- */
@@ -708,10 +707,25 @@ int scst_conf_load(const struct scst_conf *c, char *err, size_t errlen)
 		ret = load_targets(c, &u, err, errlen);
 	if (!ret)
 		ret = load_groups(c, err, errlen);
+	/* ALUA states before LUNs: no path is ever open that the file has closed. */
+	if (!ret) {
+		const struct scst_conf_pos *pos;
+		char reason[256];
+
+		ret = scst_conf_alua_apply(c, &pos, reason, sizeof(reason));
+		if (ret)
+			scst_conf_err(err, errlen, pos ? pos : &(struct scst_conf_pos){ c->file, 0 },
+				      "%s", reason);
+	}
 	if (!ret)
 		ret = load_luns(c, err, errlen);
-	if (ret)
+	if (ret) {
+		char dummy[256];
+
+		for (const struct scst_conf_dev_group *g = c->dev_groups; g; g = g->next)
+			scst_dg_del(g->name, dummy, sizeof(dummy));
 		undo_all(&u);
+	}
 	else
 		enable_targets(c);
 out:

@@ -328,6 +328,8 @@ int scst_conf_from_running(struct scst_conf **out)
 		ret = snap_targets(c);
 	if (!ret)
 		ret = snap_disabled_drivers(c);
+	if (!ret)
+		ret = scst_conf_alua_snap(c);
 	pthread_mutex_unlock(&scst_mgmt_lock);
 	if (ret) {
 		scst_conf_free(c);

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "core_priv.h"
+#include "scst/alua.h"
 #include "scst/sgv.h"
 #include "scst/log.h"
 #include "tree.h"
@@ -104,6 +105,12 @@ enum nkind {
 	N_SGV,
 	N_EXPORTED, /* devices/<dev>/exported: links to the LUNs naming the device */
 	N_DSTATS, /* devices/<dev>/stats: the device's I/O counters */
+	N_DGS, /* device_groups: ALUA */
+	N_DG,
+	N_DG_DEVS, /* device_groups/<dg>/devices: links to the devices */
+	N_TGS, /* device_groups/<dg>/target_groups */
+	N_TG,
+	N_TG_TGT, /* a target port in a target group */
 	N_ATTR, /* a file: dir says of what */
 	N_MGMT, /* the mgmt file of dir */
 };
@@ -118,6 +125,9 @@ struct node {
 	struct scst_acg *acg; /* the LUN table's owner, or the group */
 	uint64_t lun;
 	struct scst_session *sess;
+	struct scst_dev_group *dg;
+	struct scst_target_group *tg;
+	struct scst_tg_tgt *tgt_ent;
 	char attr[SCST_MAX_NAME];
 };
 
@@ -152,6 +162,8 @@ static uint64_t dev_stat(const struct scst_device *d, const char *name)
 static const char *const session_attrs[] = {
 	"initiator_name", "commands", "bytes_read", "bytes_written", "active_commands",
 };
+
+static const char *const tg_attrs[] = { "group_id", "state", "preferred" };
 
 static const char *const sgv_attrs[] = {
 	"hits", "misses", "allocs", "frees", "purges", "bytes_held", "bytes_in_use", "cap",
@@ -270,6 +282,14 @@ static int link_target(const struct node *n, const char *name, char *buf, size_t
 		if (sscanf(name, "export%u%c", &idx, &extra) != 1)
 			return -ENOENT;
 		return nth_export(n->dev, idx, buf, len) ? 0 : -ENOENT;
+	case N_DG_DEVS:
+		for (const struct scst_dg_dev *d = n->dg->devs; d; d = d->next) {
+			if (!strcmp(d->dev->name, name)) {
+				snprintf(buf, len, "devices/%s", d->dev->name);
+				return 0;
+			}
+		}
+		return -ENOENT;
 	case N_SESSION:
 		if (strcmp(name, "luns"))
 			return -ENOENT;
@@ -292,7 +312,8 @@ static int lookup(const struct node *n, const char *name, struct node *c)
 	*c = *n;
 	if (!strcmp(name, "mgmt") &&
 	    (n->kind == N_HANDLER || n->kind == N_DRIVER || n->kind == N_LUNS ||
-	     n->kind == N_GROUPS || n->kind == N_INITS)) {
+	     n->kind == N_GROUPS || n->kind == N_INITS || n->kind == N_DGS ||
+	     n->kind == N_DG_DEVS || n->kind == N_TGS || n->kind == N_TG)) {
 		c->kind = N_MGMT;
 		c->dir = n->kind;
 		return 0;
@@ -307,9 +328,42 @@ static int lookup(const struct node *n, const char *name, struct node *c)
 			c->kind = N_TARGETS;
 		else if (!strcmp(name, "sgv"))
 			c->kind = N_SGV;
+		else if (!strcmp(name, "device_groups"))
+			c->kind = N_DGS;
 		else
 			return -ENOENT;
 		return 0;
+	case N_DGS:
+		c->dg = scst_dg_find(name);
+		c->kind = N_DG;
+		return c->dg ? 0 : -ENOENT;
+	case N_DG:
+		if (!strcmp(name, "devices"))
+			c->kind = N_DG_DEVS;
+		else if (!strcmp(name, "target_groups"))
+			c->kind = N_TGS;
+		else
+			return -ENOENT;
+		return 0;
+	case N_DG_DEVS: /* only links, found above */
+		return -ENOENT;
+	case N_TGS:
+		c->tg = scst_tg_find(n->dg, name);
+		c->kind = N_TG;
+		return c->tg ? 0 : -ENOENT;
+	case N_TG:
+		if (in_list(tg_attrs, SCST_ARRAY_SIZE(tg_attrs), name))
+			return set_attr_node(c, N_TG, name);
+		for (struct scst_tg_tgt *t = n->tg->tgts; t; t = t->next) {
+			if (!strcmp(t->name, name)) {
+				c->kind = N_TG_TGT;
+				c->tgt_ent = t;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	case N_TG_TGT:
+		return strcmp(name, "rel_tgt_id") ? -ENOENT : set_attr_node(c, N_TG_TGT, name);
 	case N_HANDLERS:
 		c->h = scst_find_dev_handler(name);
 		c->kind = N_HANDLER;
@@ -491,6 +545,18 @@ static const char *mgmt_help(enum nkind dir)
 	case N_GROUPS:
 		return "Usage: echo \"create GROUP_NAME\" >mgmt\n"
 		       "       echo \"del GROUP_NAME\" >mgmt\n";
+	case N_DGS:
+		return "Usage: echo \"create GROUP_NAME\" >mgmt\n"
+		       "       echo \"del GROUP_NAME\" >mgmt\n";
+	case N_DG_DEVS:
+		return "Usage: echo \"add DEVICE_NAME\" >mgmt\n"
+		       "       echo \"del DEVICE_NAME\" >mgmt\n";
+	case N_TGS:
+		return "Usage: echo \"add TARGET_GROUP_NAME\" >mgmt\n"
+		       "       echo \"del TARGET_GROUP_NAME\" >mgmt\n";
+	case N_TG:
+		return "Usage: echo \"add TARGET_NAME\" >mgmt\n"
+		       "       echo \"del TARGET_NAME\" >mgmt\n";
 	case N_INITS:
 		return "Usage: echo \"add INITIATOR_NAME\" >mgmt\n"
 		       "       echo \"del INITIATOR_NAME\" >mgmt\n"
@@ -595,6 +661,17 @@ static int read_attr(const struct node *n, struct scst_sbuf *out, char *err, siz
 								    __ATOMIC_RELAXED));
 		return 0;
 	}
+	case N_TG:
+		if (!strcmp(n->attr, "group_id"))
+			scst_sbuf_printf(out, "%u", n->tg->group_id);
+		else if (!strcmp(n->attr, "state"))
+			scst_sbuf_printf(out, "%s", scst_alua_state_name(atomic_load(&n->tg->state)));
+		else
+			scst_sbuf_printf(out, "%d", n->tg->preferred);
+		return 0;
+	case N_TG_TGT:
+		scst_sbuf_printf(out, "%u", scst_tg_tgt_rel_id(n->tgt_ent));
+		return 0;
 	case N_SGV: {
 		struct scst_sgv_stats st;
 
@@ -621,6 +698,36 @@ static void children(const struct node *n, child_fn fn, void *arg)
 		fn(arg, n, "devices", 'd');
 		fn(arg, n, "targets", 'd');
 		fn(arg, n, "sgv", 'd');
+		fn(arg, n, "device_groups", 'd');
+		break;
+	case N_DGS:
+		fn(arg, n, "mgmt", 'm');
+		for (const struct scst_dev_group *g = scst_dg_first(); g; g = g->next)
+			fn(arg, n, g->name, 'd');
+		break;
+	case N_DG:
+		fn(arg, n, "devices", 'd');
+		fn(arg, n, "target_groups", 'd');
+		break;
+	case N_DG_DEVS:
+		fn(arg, n, "mgmt", 'm');
+		for (const struct scst_dg_dev *d = n->dg->devs; d; d = d->next)
+			fn(arg, n, d->dev->name, 'l');
+		break;
+	case N_TGS:
+		fn(arg, n, "mgmt", 'm');
+		for (const struct scst_target_group *tg = n->dg->tgs; tg; tg = tg->next)
+			fn(arg, n, tg->name, 'd');
+		break;
+	case N_TG:
+		fn(arg, n, "mgmt", 'm');
+		for (size_t i = 0; i < SCST_ARRAY_SIZE(tg_attrs); i++)
+			fn(arg, n, tg_attrs[i], 'a');
+		for (const struct scst_tg_tgt *t = n->tg->tgts; t; t = t->next)
+			fn(arg, n, t->name, 'd');
+		break;
+	case N_TG_TGT:
+		fn(arg, n, "rel_tgt_id", 'a');
 		break;
 	case N_HANDLERS:
 		for (unsigned i = 0; scst_dev_handler_at(i); i++)
@@ -1210,6 +1317,42 @@ static int mgmt_handler(const struct scst_dev_handler *h, char *s, char *err, si
 	return scst_device_del(name, err, errlen);
 }
 
+/*
+ * ALUA mgmt files, as SCST's: device_groups "create|del NAME"; a group's
+ * devices and target_groups "add|del NAME"; a target group "add|del TARGET".
+ */
+static int mgmt_alua(const struct node *n, char *s, char *err, size_t errlen)
+{
+	char *cmd = word(&s), *name = word(&s);
+	bool add;
+	int ret;
+
+	if (!cmd)
+		return scst_errf(err, errlen, -EINVAL, "empty command");
+	add = !strcmp(cmd, n->dir == N_DGS ? "create" : "add");
+	if (!add && strcmp(cmd, "del"))
+		return scst_errf(err, errlen, -EINVAL, "unknown command '%s' (%s, del)", cmd,
+				 n->dir == N_DGS ? "create" : "add");
+	if (!name)
+		return scst_errf(err, errlen, -EINVAL, "%s: missing name", cmd);
+	ret = no_more(&s, cmd, err, errlen);
+	if (ret)
+		return ret;
+	switch (n->dir) {
+	case N_DGS:
+		return add ? scst_dg_add(name, err, errlen) : scst_dg_del(name, err, errlen);
+	case N_DG_DEVS:
+		return add ? scst_dg_dev_add(n->dg->name, name, err, errlen) :
+			     scst_dg_dev_del(n->dg->name, name, err, errlen);
+	case N_TGS:
+		return add ? scst_tg_add(n->dg->name, name, err, errlen) :
+			     scst_tg_del(n->dg->name, name, err, errlen);
+	default:
+		return add ? scst_tg_tgt_add(n->dg->name, n->tg->name, name, err, errlen) :
+			     scst_tg_tgt_del(n->dg->name, n->tg->name, name, err, errlen);
+	}
+}
+
 static int run_mgmt(const struct node *n, const char *command, char *err, size_t errlen)
 {
 	char *copy = strdup(command), *s;
@@ -1240,6 +1383,12 @@ static int run_mgmt(const struct node *n, const char *command, char *err, size_t
 		break;
 	case N_INITS:
 		ret = mgmt_inits(n->tgt, gname, s, err, errlen);
+		break;
+	case N_DGS:
+	case N_DG_DEVS:
+	case N_TGS:
+	case N_TG:
+		ret = mgmt_alua(n, s, err, errlen);
 		break;
 	default:
 		ret = scst_errf(err, errlen, -EINVAL, "no mgmt here");
@@ -1380,6 +1529,17 @@ int scst_tree_set(const char *path, const char *value, char *err, size_t errlen)
 			return scst_errf(err, errlen, -EINVAL, "enabled must be 0 or 1, not '%s'",
 					 value);
 		return scst_driver_set_enabled(n.drv->name, b, err, errlen);
+	}
+	case N_TG:
+		return scst_tg_set_attr(n.dg->name, n.tg->name, n.attr, value, err, errlen);
+	case N_TG_TGT: {
+		uint64_t id;
+
+		if (!parse_u64(value, &id) || id > 65535)
+			return scst_errf(err, errlen, -EINVAL,
+					 "rel_tgt_id must be a number in 0..65535, not '%s'", value);
+		return scst_tg_tgt_set_rel_id(n.dg->name, n.tg->name, n.tgt_ent->name,
+					      (uint16_t)id, err, errlen);
 	}
 	case N_LUN:
 		return scst_errf(err, errlen, -EPERM,

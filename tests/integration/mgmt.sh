@@ -40,7 +40,7 @@ ok "scstd starts with --control"
 
 # ---- tree ----
 out=$(adm ls)
-[ "$out" = "$(printf 'handlers/\ndevices/\ntargets/\nsgv/')" ] && ok "ls / lists handlers devices targets sgv" || { not_ok "ls /"; echo "$out" | sed 's/^/# /'; }
+[ "$out" = "$(printf 'handlers/\ndevices/\ntargets/\nsgv/\ndevice_groups/')" ] && ok "ls / lists handlers devices targets sgv device_groups" || { not_ok "ls /"; echo "$out" | sed 's/^/# /'; }
 [ "$(adm get devices/null0/size)" = 1048576 ] && ok "get devices/null0/size" || not_ok "get devices/null0/size"
 [ "$(adm get devices/null0/handler)" = vdisk_nullio ] && ok "get devices/null0/handler" || not_ok "get devices/null0/handler"
 [ "$(adm get handlers/vdisk_nullio/type)" = "0 - Direct-access device (e.g., magnetic disk)" ] && ok "get handlers/vdisk_nullio/type" || not_ok "get handlers/vdisk_nullio/type"

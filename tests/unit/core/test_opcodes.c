@@ -18,7 +18,7 @@
 #include "opcodes.h"
 
 #define ALL_CAPS (SCST_DH_CAP_FLUSH | SCST_DH_CAP_WRITE_ZEROES | SCST_DH_CAP_UNMAP | \
-		  SCST_DH_CAP_LBA_STATUS)
+		  SCST_DH_CAP_LBA_STATUS | SCST_CAP_ALUA)
 
 static struct scst_cmd *cmd_new(const uint8_t *cdb, unsigned len)
 {
@@ -617,7 +617,8 @@ static void test_for_each(void **state)
 	scst_opcode_for_each(SCST_TYPE_DISK, ALL_CAPS, each_fn, &c);
 	assert_true(c.saw_unmap);
 	assert_true(c.saw_lba_status);
-	assert_int_equal(c.n, without + 2);
+	/* UNMAP, GET LBA STATUS; REPORT and SET TARGET PORT GROUPS on an ALUA path. */
+	assert_int_equal(c.n, without + 4);
 
 	c = (struct each_ctx){ .last = -1 };
 	scst_opcode_for_each(SCST_TYPE_ROM, ALL_CAPS, each_fn, &c);

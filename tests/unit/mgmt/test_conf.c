@@ -399,7 +399,22 @@ static const struct err_case validate_errors[] = {
 	{ "TARGET_DRIVER iscsi {\n\tTARGET t {\n\t\tGROUP g {\n\t\t\tcpu_mask ff\n\t\t}\n"
 	  "\t}\n}\n",
 	  "t.conf:4: unknown group attribute 'cpu_mask'" },
-	{ "DEVICE_GROUP dg {\n\tDEVICE d\n}\n", "t.conf:1: ALUA groups are not supported yet" },
+	{ "DEVICE_GROUP dg {\n\tDEVICE d\n}\n", "t.conf:2: DEVICE d is not defined in a HANDLER block" },
+	{ "HANDLER vdisk_nullio {\n\tDEVICE n {\n\t\tsize 1048576\n\t}\n}\n"
+	  "DEVICE_GROUP dg {\n\tDEVICE n\n\tTARGET_GROUP a {\n\t\tgroup_id 1\n\t\tstate sleepy\n\t}\n}\n",
+	  "t.conf:10: state: 'sleepy' is not one of active, nonoptimized, standby, unavailable, "
+	  "offline, transitioning" },
+	{ "HANDLER vdisk_nullio {\n\tDEVICE n {\n\t\tsize 1048576\n\t}\n}\n"
+	  "DEVICE_GROUP dg {\n\tDEVICE n\n}\nDEVICE_GROUP dg2 {\n\tDEVICE n\n}\n",
+	  "t.conf:10: device n is already in device group dg (line 7)" },
+	{ "DEVICE_GROUP dg {\n\tTARGET_GROUP a {\n\t\tgroup_id 1\n\t}\n"
+	  "\tTARGET_GROUP b {\n\t\tgroup_id 1\n\t}\n}\n",
+	  "t.conf:6: group_id 1 is also target group a's (line 2)" },
+	{ "DEVICE_GROUP dg {\n\tTARGET_GROUP a {\n\t\tTARGET t1 { rel_tgt_id 0 }\n\t}\n}\n",
+	  "t.conf:3: rel_tgt_id: '0' is not a number in 1-65535" },
+	{ "DEVICE_GROUP dg {\n\tTARGET_GROUP a {\n\t\tTARGET t1\n\t}\n"
+	  "\tTARGET_GROUP b {\n\t\tTARGET t1\n\t}\n}\n",
+	  "t.conf:6: target t1 is already in target group a (line 3)" },
 };
 
 static void test_validate_errors(void **state)
