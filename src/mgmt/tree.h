@@ -13,6 +13,8 @@
  *       sessions/<initiator>/{initiator_name,commands,bytes_read,bytes_written,
  *                             active_commands,luns -> its group's luns}}
  *   sgv/{hits,misses,allocs,frees,purges,bytes_held,bytes_in_use,cap}
+ *   device_groups/{mgmt,<dg>/{devices/{mgmt,<dev> -> devices/<dev>},
+ *       target_groups/{mgmt,<tg>/{mgmt,group_id,state,preferred,<target>/rel_tgt_id}}}}
  *
  * Every directory with a `mgmt` entry takes SCST-style commands (see
  * PROTOCOL.md). Every call validates first; a rejected one changes nothing
