@@ -119,6 +119,10 @@ struct scst_cmd {
 	void *core_priv;
 	uint64_t core_u64[4];
 	struct scst_lba_lock *lba_lock; /* held LBA range lock (lba_lock.c) */
+	/* Aborted by task management: who waits for it to leave the backend (tmf.c),
+	 * and whether it ends with TASK ABORTED status (TAS, another nexus's abort). */
+	struct scst_abort_waiter *abort_waiter;
+	bool abort_tas;
 
 	/* The driver's per-command state, cmd_priv_size bytes. */
 	_Alignas(16) uint8_t tgt_priv[];
@@ -174,6 +178,17 @@ enum scst_tmf_response {
 	SCST_TMF_RESP_SUCCEEDED, /* QUERY TASK: task exists */
 };
 
+/*
+ * Core-private: something (a TMF, a PREEMPT AND ABORT) waiting until the
+ * commands it aborted can no longer reach the backend. Each affected command
+ * holds one count until it reaches xmit; done() runs when the last one does,
+ * on the reactor that owns the waiter.
+ */
+struct scst_abort_waiter {
+	unsigned pending;
+	void (*done)(struct scst_abort_waiter *w);
+};
+
 struct scst_mgmt_cmd {
 	struct scst_session *sess;
 	enum scst_tmf_fn fn;
@@ -182,7 +197,7 @@ struct scst_mgmt_cmd {
 	enum scst_tmf_response response;
 	void *tgt_priv;
 	/* Core-private. */
-	unsigned pending;
+	struct scst_abort_waiter waiter;
 	uint64_t lun;
 };
 

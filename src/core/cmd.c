@@ -395,13 +395,20 @@ static void finish_status(struct scst_cmd *cmd)
 	cmd->resp_full_len = 0;
 }
 
-static void tmf_cmd_reached_xmit(struct scst_cmd *cmd);
+static void abort_reached_xmit(struct scst_cmd *cmd);
 
 static void cmd_xmit(struct scst_cmd *cmd)
 {
 	struct scst_session *s = cmd->sess;
 
 	cmd->state = SCST_CMD_STATE_XMIT;
+	if (unlikely(cmd->aborted && cmd->abort_tas)) {
+		/* SPC-4 7.5.8 TAS 1: a command aborted by another I_T nexus's action ends
+		 * with TASK ABORTED status instead of silently. */
+		cmd->aborted = false;
+		cmd->status = 0;
+		cmd->reason = SCST_SENSE_TASK_ABORTED;
+	}
 	finish_status(cmd);
 	if (cmd->dir & SCST_DATA_READ)
 		atomic_fetch_add_explicit(&s->bytes_read, cmd->resp_data_len,
@@ -409,8 +416,8 @@ static void cmd_xmit(struct scst_cmd *cmd)
 	else if (cmd->dir & SCST_DATA_WRITE && cmd->reason == SCST_SENSE_NONE)
 		atomic_fetch_add_explicit(&s->bytes_written, cmd->bufflen, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->cmds, 1, memory_order_relaxed);
-	if (cmd->core_priv)
-		tmf_cmd_reached_xmit(cmd);
+	if (cmd->abort_waiter)
+		abort_reached_xmit(cmd);
 	s->tgt->tmpl->xmit_response(cmd);
 }
 
@@ -479,13 +486,13 @@ void scst_cmd_discard(struct scst_cmd *cmd)
 
 /* ---- aborts ---- */
 
-static void tmf_cmd_reached_xmit(struct scst_cmd *cmd)
+static void abort_reached_xmit(struct scst_cmd *cmd)
 {
-	struct scst_mgmt_cmd *m = cmd->core_priv;
+	struct scst_abort_waiter *w = cmd->abort_waiter;
 
-	cmd->core_priv = NULL;
-	if (--m->pending == 0)
-		cmd->sess->tgt->tmpl->task_mgmt_done(m);
+	cmd->abort_waiter = NULL;
+	if (--w->pending == 0)
+		w->done(w);
 }
 
 static void unblock(struct scst_tgt_dev *td, struct scst_cmd *cmd)

@@ -224,6 +224,23 @@ void scst_pr_out(struct scst_cmd *cmd);
 void scst_pr_dev_init(struct scst_device *dev);
 void scst_pr_dev_free(struct scst_device *dev);
 
+/* A reference that keeps a session's memory (not its nexus) alive. */
+void scst_session_get(struct scst_session *s);
+void scst_session_put(struct scst_session *s);
+
+/*
+ * Abort, on their own reactors, the commands other I_T nexuses have on dev
+ * (tmf.c): every session with a nexus to dev other than except, and for which
+ * match (if not NULL) says yes. Called on the reactor that owns w; w->pending
+ * counts one per session reached and drops when that session's aborted
+ * commands have all left the backend. With the control mode page's TAS 1 they
+ * end with TASK ABORTED; with TAS 0 they end silently and, when ua is not
+ * SCST_SENSE_NONE, their nexus gets that unit attention (SAM-5 5.6).
+ */
+void scst_abort_other_nexuses(struct scst_device *dev, const struct scst_session *except,
+			      bool (*match)(const struct scst_session *s, void *arg), void *arg,
+			      enum scst_sense_reason ua, struct scst_abort_waiter *w);
+
 /* ALUA (alua.c, spc_alua.c). */
 struct scst_dev_group;
 void scst_alua_refresh(struct scst_tgt_dev *td, unsigned gen);

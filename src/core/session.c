@@ -30,6 +30,18 @@ static void session_get(struct scst_session *s)
 	atomic_fetch_add(&s->refcount, 1);
 }
 
+void scst_session_get(struct scst_session *s)
+{
+	session_get(s);
+}
+
+static void session_put(struct scst_session *s);
+
+void scst_session_put(struct scst_session *s)
+{
+	session_put(s);
+}
+
 static void session_put(struct scst_session *s)
 {
 	if (atomic_fetch_sub(&s->refcount, 1) != 1)

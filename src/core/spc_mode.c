@@ -123,6 +123,8 @@ static void pc_vals(struct scst_device *dev, unsigned pc, struct mode_vals *v)
 		v->wce = true;
 		v->d_sense = true;
 		v->swp = true; /* software write protect: a device-wide DATA PROTECT switch */
+		v->tas = true; /* task aborted status for other nexuses' aborts (tmf.c) */
+		/* QERR stays 00b: a CHECK CONDITION leaves the other commands alone. */
 		break;
 	case PC_DEFAULT:
 		/* The power-on values: write-back unless configured write-through, fixed
@@ -130,6 +132,7 @@ static void pc_vals(struct scst_device *dev, unsigned pc, struct mode_vals *v)
 		v->wce = !dev->write_through;
 		v->d_sense = false;
 		v->swp = false;
+		v->tas = true; /* power-on value: aborted commands of other nexuses report it */
 		break;
 	default:
 		break;
@@ -369,6 +372,7 @@ void scst_spc_mode_select(struct scst_cmd *cmd)
 		} else if (mp->code == PAGE_CONTROL) {
 			nv.d_sense = d[off + 2] & 0x04;
 			nv.swp = d[off + 4] & 0x08;
+			nv.tas = d[off + 5] & 0x40;
 			have_dsense = true;
 		}
 		off += n;
@@ -386,6 +390,10 @@ void scst_spc_mode_select(struct scst_cmd *cmd)
 	/* SPC-4 7.5.8: SWP 1 makes the device write protected for every nexus. */
 	if (have_dsense && dev->swp != nv.swp) {
 		dev->swp = nv.swp;
+		changed = true;
+	}
+	if (have_dsense && dev->tas != nv.tas) {
+		dev->tas = nv.tas;
 		changed = true;
 	}
 	pthread_mutex_unlock(&dev->lock);

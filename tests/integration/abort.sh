@@ -2,7 +2,9 @@
 # Task management against a slow backend: LUN 0 is vdisk_nullio with
 # delay_ms 800, so a READ sits in the backend while it is aborted, and a
 # WRITE waits for its Data-Out after an R2T. pdu-client checks the TMF
-# responses and that nothing more is sent for an aborted task.
+# responses and that nothing more is sent for an aborted task; then a LUN
+# RESET from one I_T nexus aborts another nexus's READ (on another reactor,
+# scstd runs two), with the control mode page's TAS set to 0 and to 1.
 . "$(dirname "$0")/lib.sh"
 
 PDU=$BUILD/tests/integration/pdu-client
@@ -33,6 +35,14 @@ echo "$out" | sed 's/^/# /'
 reads=$("$BUILD/scstadm" -s "$TMPD/ctl.sock" get devices/slow0/stats/reads 2>/dev/null)
 [ "$reads" = 1 ] && ok "the aborted READ left the backend before the TMF response (reads=1)" ||
 	not_ok "the aborted READ left the backend before the TMF response (reads=${reads:-?})"
+# LUN RESET from one nexus while another has a READ in the backend, with TAS 0 and 1.
+for tas in 0 1; do
+	out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" reset-other-tas$tas "$T" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	[ $rc = 0 ] && ok "LUN RESET with TAS $tas: waits for the other nexus's READ, which ends $([ $tas = 1 ] && echo 'with TASK ABORTED' || echo silently); 6/29/03 next" ||
+		not_ok "LUN RESET with TAS $tas aborts the other nexus's READ (rc $rc)"
+done
 scstd_alive && ok "scstd alive" || not_ok "scstd alive"
 stop_scstd
 check_sanitizers

@@ -1590,10 +1590,129 @@ static int sc_abort_slow(void)
 	return 0;
 }
 
+/* Control mode page TAS (SPC-4 7.5.8) through MODE SENSE(6) and MODE SELECT(6) on LUN 0. */
+static int set_tas(bool on)
+{
+	uint8_t cdb[16] = { 0x1a, 0x08, 0x0a, 0, 16 }, buf[16], st = 0xff;
+
+	if (scsi_ua(0, cdb, 1, buf, sizeof(buf), &st) != X_DONE || st)
+		return -1;
+	buf[0] = 0; /* MODE DATA LENGTH is reserved in MODE SELECT */
+	buf[2] = 0;
+	buf[4 + 5] = on ? (uint8_t)(buf[4 + 5] | 0x40) : (uint8_t)(buf[4 + 5] & ~0x40);
+	memset(cdb, 0, sizeof(cdb));
+	cdb[0] = 0x15;
+	cdb[1] = 0x10; /* PF */
+	cdb[4] = sizeof(buf);
+	return scsi_ua(0, cdb, 2, buf, sizeof(buf), &st) == X_DONE && !st ? 0 : -1;
+}
+
+/*
+ * LOGICAL UNIT RESET from one I_T nexus (A) while another (B) has a READ in
+ * the slow backend (SAM-5 7.7): the TMF Response to A waits until B's READ has
+ * left the backend; B's READ ends with TASK ABORTED status when TAS is 1 and
+ * silently when it is 0; B's next command gets BUS DEVICE RESET FUNCTION
+ * OCCURRED (6/29/03), and B works on.
+ */
+static int sc_reset_other(bool tas)
+{
+	struct cstate a, b;
+	uint8_t cdb[16], rsp = 0xff;
+	uint32_t itt;
+	unsigned responses = 0, others = 0;
+	uint8_t bstat = 0xff;
+	double t0, when;
+	int r;
+
+	if (open_conn(false) || tur(0) || set_tas(tas))
+		return 3;
+	a = cs_get();
+	fd = -1;
+	isid_q[2] ^= 0x5a; /* another ISID: another I_T nexus */
+	if (open_conn(false) || tur(0))
+		return 3;
+	b = cs_get();
+	cdb_rw10(cdb, 0x28, 0, 1);
+	itt = next_itt++;
+	if (send_cmd(0, cdb, 1, 512, itt))
+		return 2;
+	usleep(100000);
+	b = cs_get();
+	cs_set(a);
+	t0 = now_s();
+	r = tmf(5, 0, 0xffffffffu, cmdsn, 0, &rsp); /* LOGICAL UNIT RESET */
+	when = now_s() - t0;
+	if (r || rsp != 0) {
+		printf("wrong: LUN RESET from A: %s, response %u\n", r ? what(r) : "done", rsp);
+		return 1;
+	}
+	printf("LUN RESET from A: FUNCTION COMPLETE after %.2f s\n", when);
+	if (when < 0.4) {
+		printf("wrong: the TMF Response came before B's READ left the backend\n");
+		return 1;
+	}
+	a = cs_get();
+	cs_set(b);
+	set_timeout(1);
+	t0 = now_s();
+	while (now_s() - t0 < 1.5) {
+		r = recv_pdu();
+		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
+			continue;
+		if (r)
+			return r;
+		if (get32(rbhs + 16) != itt)
+			continue;
+		if ((rbhs[0] & 0x3f) == 0x21) {
+			responses++;
+			bstat = rbhs[3];
+		} else {
+			others++;
+		}
+	}
+	set_timeout(5);
+	printf("B's READ: %u SCSI Responses (status 0x%02x), %u other PDUs\n", responses, bstat,
+	       others);
+	if (others || responses != (tas ? 1u : 0u) || (tas && bstat != 0x40)) {
+		printf("wrong: with TAS %d B's aborted READ should end %s\n", tas,
+		       tas ? "with TASK ABORTED status" : "silently");
+		return 1;
+	}
+	memset(cdb, 0, sizeof(cdb));
+	r = scsi(0, cdb, 0, NULL, 0, &bstat);
+	if (r != X_DONE || bstat != 0x02 || sense_len < 14 || (sense[2] & 0x0f) != 6 ||
+	    sense[12] != 0x29 || sense[13] != 0x03) {
+		printf("wrong: B's next command: status 0x%02x sense %x/%02x/%02x, want 6/29/03\n",
+		       bstat, sense_len > 2 ? sense[2] & 0xf : 0, sense_len > 12 ? sense[12] : 0,
+		       sense_len > 13 ? sense[13] : 0);
+		return 1;
+	}
+	printf("B's next command: BUS DEVICE RESET FUNCTION OCCURRED\n");
+	if (tur(0)) {
+		printf("wrong: B does not work after the reset\n");
+		return 1;
+	}
+	close_conn();
+	cs_set(a);
+	return tur(0) ? 1 : 0;
+}
+
+static int sc_reset_other_tas0(void)
+{
+	return sc_reset_other(false);
+}
+
+static int sc_reset_other_tas1(void)
+{
+	return sc_reset_other(true);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } proto_scenarios[] = {
+	{ "reset-other-tas0", sc_reset_other_tas0 },
+	{ "reset-other-tas1", sc_reset_other_tas1 },
 	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
 	{ "digest-bad-dataout", sc_digest_bad_dataout },

@@ -505,7 +505,7 @@ static void test_mode_sense_pc(void **state)
 	static const uint8_t dflt[6] = { 0x1a, 0x08, 0xbf, 0, 0xff, 0 };
 	static const uint8_t saved[6] = { 0x1a, 0x08, 0xff, 0, 0xff, 0 };
 	static const uint8_t ch_caching[20] = { 0x08, 0x12, 0x04 };
-	static const uint8_t ch_control[12] = { 0x0a, 0x0a, 0x04, 0, 0x08 }; /* D_SENSE, SWP */
+	static const uint8_t ch_control[12] = { 0x0a, 0x0a, 0x04, 0, 0x08, 0x40 }; /* D_SENSE, SWP, TAS */
 	struct scst_local_result res;
 
 	(void)state;
@@ -689,11 +689,11 @@ static void test_mode_select_errors(void **state)
 	assert_field(&res, false, 4, 5);
 	pl[4] = 0x08;
 
-	/* TAS is not changeable (control byte 5 bit 6). */
+	/* QERR is not changeable (control byte 3 bits 2-1). */
 	memcpy(ctl + 4, control_cur, 12);
-	ctl[9] = 0x00;
+	ctl[7] |= 0x02;
 	mode_select6(s1, 0x10, ctl, 16, &res);
-	assert_field(&res, false, 9, 6);
+	assert_field(&res, false, 7, 1);
 
 	/* A block descriptor that would change the block length. */
 	{
