@@ -16,8 +16,8 @@
  * Not implemented, and so answered INVALID COMMAND OPERATION CODE and left out
  * of REPORT SUPPORTED OPERATION CODES by the opcode table: REGISTER AND MOVE
  * and REPLACE LOST RESERVATION. SPEC_I_PT is refused (SIP_C=0 in REPORT
- * CAPABILITIES). PREEMPT AND ABORT preempts like PREEMPT; the preempted
- * nexuses' commands already queued are not aborted.
+ * CAPABILITIES). PREEMPT AND ABORT also aborts the preempted nexuses'
+ * commands on the device (tmf.c's scst_abort_other_nexuses).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -242,6 +242,8 @@ struct pr_out {
 	uint8_t type, scope;
 	bool aptpl, all_tg_pt;
 	bool changed; /* the state must be saved */
+	bool abort; /* PREEMPT AND ABORT: note the preempted nexuses in gone */
+	struct scst_pr_reg *gone; /* copies of the preempted registrations */
 };
 
 static void remove_reg(struct pr_out *o, struct scst_pr_reg *victim)
@@ -398,6 +400,17 @@ static unsigned preempt_key(struct pr_out *o, uint64_t key, bool all_others)
 		if (r == o->reg || (!all_others && r->key != key))
 			continue;
 		ua_to_reg(o->dev, r, o->td, SCST_SENSE_UA_REGISTRATIONS_PREEMPTED);
+		if (o->abort) {
+			struct scst_pr_reg *g = malloc(sizeof(*g));
+
+			/* Without memory the nexus keeps its queued commands; the
+			 * preemption itself stands. */
+			if (g) {
+				*g = *r;
+				g->next = o->gone;
+				o->gone = g;
+			}
+		}
 		remove_reg(o, r);
 		n++;
 	}
@@ -529,6 +542,53 @@ static enum scst_sense_reason pr_out_run(struct pr_out *o, uint8_t sa)
 	}
 }
 
+/* ---- PREEMPT AND ABORT: the preempted nexuses' commands ---- */
+
+struct preempt_abort {
+	struct scst_abort_waiter w;
+	struct scst_cmd *cmd;
+};
+
+static bool preempted(const struct scst_session *s, void *arg)
+{
+	for (const struct scst_pr_reg *g = arg; g; g = g->next)
+		if (reg_matches(g, s->initiator_port, scst_target_rel_id(s->tgt)))
+			return true;
+	return false;
+}
+
+static void preempt_abort_done(struct scst_abort_waiter *w)
+{
+	struct preempt_abort *pa = scst_container_of(w, struct preempt_abort, w);
+	struct scst_cmd *cmd = pa->cmd;
+
+	free(pa);
+	scst_cmd_done(cmd, SCST_SENSE_NONE);
+}
+
+/*
+ * SPC-4 5.13.11.2.4: the tasks of the preempted I_T nexuses on this logical
+ * unit are aborted (TASK ABORTED with TAS 1; else silently, and those nexuses
+ * get COMMANDS CLEARED BY ANOTHER INITIATOR), and the PERSISTENT RESERVE OUT
+ * completes once none of them can reach the backend any more.
+ */
+static void preempt_abort(struct scst_cmd *cmd, struct scst_pr_reg *gone)
+{
+	struct preempt_abort *pa = malloc(sizeof(*pa));
+
+	if (!pa) {
+		scst_cmd_done(cmd, SCST_SENSE_NONE); /* preempted; the aborts are lost */
+		return;
+	}
+	pa->cmd = cmd;
+	pa->w.pending = 1;
+	pa->w.done = preempt_abort_done;
+	scst_abort_other_nexuses(cmd->tgt_dev->dev, cmd->sess, preempted, gone,
+				 SCST_SENSE_UA_COMMANDS_CLEARED_BY_ANOTHER_INITIATOR, &pa->w);
+	if (--pa->w.pending == 0)
+		preempt_abort_done(&pa->w);
+}
+
 void scst_pr_out(struct scst_cmd *cmd)
 {
 	struct pr_out o = { .cmd = cmd, .td = cmd->tgt_dev, .dev = cmd->tgt_dev->dev };
@@ -551,6 +611,7 @@ void scst_pr_out(struct scst_cmd *cmd)
 		return;
 	}
 	o.reg = find_reg(o.pr, o.td);
+	o.abort = sa == PR_PREEMPT_ABORT;
 	r = pr_out_run(&o, sa);
 	if (o.changed && r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE &&
 	    scst_pr_file_save(o.dev, o.pr)) {
@@ -563,7 +624,16 @@ void scst_pr_out(struct scst_cmd *cmd)
 	scst_pr_regs_free(&backup);
 	atomic_store_explicit(&o.dev->pr_active, o.pr->regs != NULL, memory_order_release);
 	pthread_mutex_unlock(&o.dev->lock);
-	scst_cmd_done(cmd, r);
+	if (o.gone && r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE)
+		preempt_abort(cmd, o.gone);
+	else
+		scst_cmd_done(cmd, r);
+	while (o.gone) {
+		struct scst_pr_reg *g = o.gone;
+
+		o.gone = g->next;
+		free(g);
+	}
 }
 
 /* ---- device life cycle ---- */

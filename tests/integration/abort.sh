@@ -43,6 +43,12 @@ for tas in 0 1; do
 	[ $rc = 0 ] && ok "LUN RESET with TAS $tas: waits for the other nexus's READ, which ends $([ $tas = 1 ] && echo 'with TASK ABORTED' || echo silently); 6/29/03 next" ||
 		not_ok "LUN RESET with TAS $tas aborts the other nexus's READ (rc $rc)"
 done
+# PREEMPT AND ABORT: the preempted nexus's READ in the backend is aborted first.
+out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" preempt-abort "$T" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc = 0 ] && ok "PREEMPT AND ABORT waits for the preempted nexus's READ, which ends with TASK ABORTED" ||
+	not_ok "PREEMPT AND ABORT aborts the preempted nexus's READ (rc $rc)"
 scstd_alive && ok "scstd alive" || not_ok "scstd alive"
 stop_scstd
 check_sanitizers

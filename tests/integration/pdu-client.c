@@ -1697,6 +1697,110 @@ static int sc_reset_other(bool tas)
 	return tur(0) ? 1 : 0;
 }
 
+/* PERSISTENT RESERVE OUT on LUN 0 (SPC-4 6.16): service action sa, TYPE type. */
+static int pr_out(uint8_t sa, uint8_t type, uint64_t key, uint64_t sa_key, uint8_t *st)
+{
+	uint8_t cdb[16] = { 0x5f, sa, type, 0, 0, 0, 0, 0, 24 }, p[24] = { 0 };
+
+	for (int i = 0; i < 8; i++) {
+		p[i] = (uint8_t)(key >> (56 - 8 * i));
+		p[8 + i] = (uint8_t)(sa_key >> (56 - 8 * i));
+	}
+	return scsi_ua(0, cdb, 2, p, sizeof(p), st);
+}
+
+/*
+ * PREEMPT AND ABORT (SPC-4 5.13.11.2.4): B registers and reserves (write
+ * exclusive) and has a READ in the slow backend; A registers and preempts B
+ * with abort. A's PERSISTENT RESERVE OUT completes only after B's READ has
+ * left the backend; B's READ ends with TASK ABORTED (TAS is 1 by default).
+ */
+static int sc_preempt_abort(void)
+{
+	struct cstate a, b;
+	uint8_t cdb[16], st = 0xff;
+	uint32_t itt;
+	unsigned responses = 0;
+	uint8_t bstat = 0xff;
+	double t0, when;
+	int r;
+
+	if (open_conn(false) || tur(0))
+		return 3;
+	if (pr_out(6, 0, 0, 0xb0b, &st) != X_DONE || st || /* REGISTER AND IGNORE */
+	    pr_out(1, 1, 0xb0b, 0, &st) != X_DONE || st) { /* RESERVE, write exclusive */
+		printf("wrong: B cannot register and reserve (status 0x%02x)\n", st);
+		return 1;
+	}
+	b = cs_get();
+	fd = -1;
+	isid_q[2] ^= 0xa5;
+	if (open_conn(false) || tur(0))
+		return 3;
+	if (pr_out(6, 0, 0, 0xa0a, &st) != X_DONE || st) {
+		printf("wrong: A cannot register (status 0x%02x)\n", st);
+		return 1;
+	}
+	a = cs_get();
+	cs_set(b);
+	cdb_rw10(cdb, 0x28, 0, 1);
+	itt = next_itt++;
+	if (send_cmd(0, cdb, 1, 512, itt))
+		return 2;
+	usleep(100000);
+	b = cs_get();
+	cs_set(a);
+	t0 = now_s();
+	r = pr_out(5, 1, 0xa0a, 0xb0b, &st); /* PREEMPT AND ABORT, write exclusive */
+	when = now_s() - t0;
+	if (r != X_DONE || st) {
+		printf("wrong: PREEMPT AND ABORT: %s, status 0x%02x\n", r ? what(r) : "done", st);
+		return 1;
+	}
+	printf("PREEMPT AND ABORT from A: GOOD after %.2f s\n", when);
+	if (when < 0.4) {
+		printf("wrong: it completed before B's READ left the backend\n");
+		return 1;
+	}
+	a = cs_get();
+	cs_set(b);
+	set_timeout(1);
+	t0 = now_s();
+	while (now_s() - t0 < 1.5) {
+		r = recv_pdu();
+		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
+			continue;
+		if (r)
+			return r;
+		if (get32(rbhs + 16) == itt && (rbhs[0] & 0x3f) == 0x21) {
+			responses++;
+			bstat = rbhs[3];
+		}
+	}
+	set_timeout(5);
+	if (responses != 1 || bstat != 0x40) {
+		printf("wrong: B's READ: %u responses, status 0x%02x; want TASK ABORTED\n",
+		       responses, bstat);
+		return 1;
+	}
+	printf("B's READ ended with TASK ABORTED\n");
+	close_conn();
+	cs_set(a);
+	/* A holds the reservation now: its write goes through. */
+	cdb_rw10(cdb, 0x2a, 0, 1);
+	{
+		uint8_t blk[512] = { 0 };
+
+		r = scsi_ua(0, cdb, 2, blk, sizeof(blk), &st);
+	}
+	if (r != X_DONE || st) {
+		printf("wrong: A's WRITE after the preemption: status 0x%02x\n", st);
+		return 1;
+	}
+	pr_out(3, 0, 0xa0a, 0, &st); /* CLEAR, for the next run */
+	return 0;
+}
+
 static int sc_reset_other_tas0(void)
 {
 	return sc_reset_other(false);
@@ -1712,6 +1816,7 @@ static const struct {
 	int (*fn)(void);
 } proto_scenarios[] = {
 	{ "reset-other-tas0", sc_reset_other_tas0 },
+	{ "preempt-abort", sc_preempt_abort },
 	{ "reset-other-tas1", sc_reset_other_tas1 },
 	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
