@@ -13,15 +13,20 @@
  * Every change is made durable (pr_file.c) before the command returns GOOD;
  * if that fails, the old state is put back and the command fails.
  *
- * Not implemented, and so answered INVALID COMMAND OPERATION CODE and left out
- * of REPORT SUPPORTED OPERATION CODES by the opcode table: REGISTER AND MOVE
- * and REPLACE LOST RESERVATION. SPEC_I_PT is refused (SIP_C=0 in REPORT
- * CAPABILITIES). PREEMPT AND ABORT also aborts the preempted nexuses'
- * commands on the device (tmf.c's scst_abort_other_nexuses).
+ * REGISTER with SPEC_I_PT registers the initiator ports its iSCSI TransportIDs
+ * name (format 01b: one port, name and ISID; 00b: the name, any ISID);
+ * REGISTER AND MOVE hands the reservation to the nexus its TransportID and
+ * relative target port id name. PREEMPT AND ABORT also aborts the preempted
+ * nexuses' commands on the device (tmf.c's scst_abort_other_nexuses). Not
+ * implemented, and so answered INVALID COMMAND OPERATION CODE and left out of
+ * REPORT SUPPORTED OPERATION CODES by the opcode table: REPLACE LOST
+ * RESERVATION (there is no way to lose one here).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "opcodes.h"
 #include "pr.h"
@@ -35,7 +40,11 @@ enum {
 	PR_PREEMPT = 4,
 	PR_PREEMPT_ABORT = 5,
 	PR_REGISTER_IGNORE = 6,
+	PR_REGISTER_MOVE = 7,
 };
+
+#define PR_PROTO_ISCSI 0x5 /* SPC-4 7.6.1 */
+#define PR_MAX_SPEC_TIDS 64
 
 #define PR_OUT_PARAM_LEN 24
 
@@ -44,9 +53,25 @@ static uint16_t nexus_rel_id(const struct scst_tgt_dev *td)
 	return scst_target_rel_id(td->sess->tgt);
 }
 
+/* An initiator port registered by name only (a TransportID of format 00b)
+ * stands for every ISID of that name. */
+static bool port_matches(const char *reg_port, const char *iport)
+{
+	const char *sep;
+	size_t n;
+
+	if (!strcmp(reg_port, iport))
+		return true;
+	if (strstr(reg_port, ",i,0x"))
+		return false;
+	sep = strstr(iport, ",i,0x");
+	n = sep ? (size_t)(sep - iport) : strlen(iport);
+	return strlen(reg_port) == n && !strncmp(reg_port, iport, n);
+}
+
 static bool reg_matches(const struct scst_pr_reg *r, const char *iport, uint16_t rel)
 {
-	return !strcmp(r->iport, iport) && (r->all_tg_pt || r->rel_tgt_id == rel);
+	return port_matches(r->iport, iport) && (r->all_tg_pt || r->rel_tgt_id == rel);
 }
 
 static struct scst_pr_reg *find_reg(struct scst_pr *pr, const struct scst_tgt_dev *td)
@@ -164,8 +189,8 @@ static void pr_in_report_caps(struct scst_pr *pr, uint8_t *b, uint32_t *len)
 {
 	memset(b, 0, 8);
 	scst_put_be16(b, 8);
-	/* ATP_C (ALL_TG_PT supported); PTPL_C when a state directory keeps APTPL state. */
-	b[2] = 0x04 | (scst_pr_state_dir() ? 0x01 : 0);
+	/* SIP_C (SPEC_I_PT), ATP_C (ALL_TG_PT); PTPL_C when a state directory keeps APTPL state. */
+	b[2] = 0x08 | 0x04 | (scst_pr_state_dir() ? 0x01 : 0);
 	b[3] = 0x80 | (pr && pr->aptpl ? 0x01 : 0); /* TMV; PTPL_A */
 	/* PERSISTENT RESERVATION TYPE MASK: WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX; EX_AC_AR. */
 	b[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02;
@@ -244,6 +269,12 @@ struct pr_out {
 	bool changed; /* the state must be saved */
 	bool abort; /* PREEMPT AND ABORT: note the preempted nexuses in gone */
 	struct scst_pr_reg *gone; /* copies of the preempted registrations */
+	/* REGISTER with SPEC_I_PT: the other initiator ports; REGISTER AND MOVE: the
+	 * destination (one), with UNREG and the relative target port id. */
+	char (*tids)[SCST_MAX_NAME + 32];
+	unsigned ntids;
+	bool spec_i_pt, unreg;
+	uint16_t move_rel;
 };
 
 static void remove_reg(struct pr_out *o, struct scst_pr_reg *victim)
@@ -275,6 +306,56 @@ static void fix_all_regs_holder(struct scst_pr *pr)
 	}
 }
 
+static struct scst_pr_reg *add_reg(struct pr_out *o, const char *iport, uint16_t rel, bool all)
+{
+	struct scst_pr_reg *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->key = o->sa_key;
+	scst_copy_str(r->iport, sizeof(r->iport), iport);
+	r->rel_tgt_id = rel;
+	r->all_tg_pt = all;
+	r->next = o->pr->regs;
+	o->pr->regs = r;
+	return r;
+}
+
+/* Is an I_T nexus of iport on target port rel (any port with all) registered? */
+static bool port_registered(const struct scst_pr *pr, const char *iport, uint16_t rel, bool all)
+{
+	for (const struct scst_pr_reg *r = pr->regs; r; r = r->next)
+		if (port_matches(r->iport, iport) && (all || r->all_tg_pt || r->rel_tgt_id == rel))
+			return true;
+	return false;
+}
+
+/*
+ * SPC-4 5.13.7 with SPEC_I_PT: the initiator ports named by TransportIDs are
+ * registered with the same key on this target port (every port with
+ * ALL_TG_PT), together with the sending nexus; all or none, and none of them
+ * may be registered already.
+ */
+static enum scst_sense_reason register_spec_i_pt(struct pr_out *o)
+{
+	uint16_t rel = nexus_rel_id(o->td);
+
+	for (unsigned i = 0; i < o->ntids; i++)
+		if (port_registered(o->pr, o->tids[i], rel, o->all_tg_pt))
+			return SCST_SENSE_RESERVATION_CONFLICT;
+	for (unsigned i = 0; i < o->ntids; i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < i && !dup; j++)
+			dup = !strcmp(o->tids[i], o->tids[j]);
+		if (!dup && !strcmp(o->tids[i], o->td->sess->initiator_port))
+			dup = true; /* the sender is registered below */
+		if (!dup && !add_reg(o, o->tids[i], rel, o->all_tg_pt))
+			return SCST_SENSE_INTERNAL_TARGET_FAILURE;
+	}
+	return SCST_SENSE_NONE;
+}
+
 static enum scst_sense_reason do_register(struct pr_out *o, bool ignore)
 {
 	struct scst_pr_reg *r;
@@ -284,16 +365,19 @@ static enum scst_sense_reason do_register(struct pr_out *o, bool ignore)
 			return SCST_SENSE_RESERVATION_CONFLICT;
 		if (!o->sa_key)
 			return SCST_SENSE_NONE; /* SPC-4 5.13.7: unregistered and key 0: nothing */
-		r = calloc(1, sizeof(*r));
-		if (!r)
+		if (o->spec_i_pt) {
+			enum scst_sense_reason why = register_spec_i_pt(o);
+
+			if (why != SCST_SENSE_NONE)
+				return why;
+		}
+		if (!add_reg(o, o->td->sess->initiator_port, nexus_rel_id(o->td), o->all_tg_pt))
 			return SCST_SENSE_INTERNAL_TARGET_FAILURE;
-		r->key = o->sa_key;
-		scst_copy_str(r->iport, sizeof(r->iport), o->td->sess->initiator_port);
-		r->rel_tgt_id = nexus_rel_id(o->td);
-		r->all_tg_pt = o->all_tg_pt;
-		r->next = o->pr->regs;
-		o->pr->regs = r;
 		fix_all_regs_holder(o->pr);
+	} else if (o->spec_i_pt) {
+		/* SPC-4 5.13.7: a registered nexus may not name others. */
+		scst_cmd_set_invalid_field(o->cmd, true, 1, -1);
+		return SCST_SENSE_NONE;
 	} else {
 		if (!ignore && o->key != o->reg->key)
 			return SCST_SENSE_RESERVATION_CONFLICT;
@@ -314,6 +398,52 @@ static enum scst_sense_reason do_register(struct pr_out *o, bool ignore)
 	}
 	o->pr->aptpl = o->aptpl;
 	o->pr->generation++;
+	o->changed = true;
+	return SCST_SENSE_NONE;
+}
+
+/*
+ * REGISTER AND MOVE (SPC-4 5.13.8): the holder of a reservation that is not an
+ * all-registrants one hands it to another I_T nexus, registering that nexus
+ * with the service action key if it is not registered yet, and with UNREG
+ * unregisters itself. The reservation keeps its type.
+ */
+static enum scst_sense_reason do_register_move(struct pr_out *o)
+{
+	struct scst_pr *pr = o->pr;
+	struct scst_pr_reg *dest = NULL;
+	const char *port = o->tids[0];
+
+	if (!o->reg || o->key != o->reg->key)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	if (pr->type == PR_TYPE_NONE || pr_type_all_regs(pr->type) || pr->holder != o->reg)
+		return SCST_SENSE_RESERVATION_CONFLICT;
+	if (!o->sa_key) {
+		scst_cmd_set_invalid_field(o->cmd, false, 8, -1);
+		return SCST_SENSE_NONE;
+	}
+	if (!strchr(port, ',')) {
+		/* The destination is one I_T nexus: a name without its ISID is not one. */
+		scst_cmd_set_invalid_field(o->cmd, false, PR_OUT_PARAM_LEN, 7);
+		return SCST_SENSE_NONE;
+	}
+	if (!strcmp(port, o->td->sess->initiator_port) && o->move_rel == nexus_rel_id(o->td)) {
+		scst_cmd_set_invalid_field(o->cmd, false, PR_OUT_PARAM_LEN, -1);
+		return SCST_SENSE_NONE;
+	}
+	for (struct scst_pr_reg *r = pr->regs; r && !dest; r = r->next)
+		if (reg_matches(r, port, o->move_rel))
+			dest = r;
+	if (!dest) {
+		dest = add_reg(o, port, o->move_rel, false);
+		if (!dest)
+			return SCST_SENSE_INTERNAL_TARGET_FAILURE;
+	}
+	pr->holder = dest;
+	if (o->unreg)
+		remove_reg(o, o->reg);
+	pr->aptpl = o->aptpl;
+	pr->generation++;
 	o->changed = true;
 	return SCST_SENSE_NONE;
 }
@@ -463,7 +593,121 @@ static enum scst_sense_reason do_preempt(struct pr_out *o)
 	return SCST_SENSE_NONE;
 }
 
-static enum scst_sense_reason pr_out_parse(struct pr_out *o)
+/*
+ * An iSCSI TransportID (SPC-4 7.6.4.6) at p, avail bytes, as an initiator
+ * port string: "name,i,0x<isid>" (FORMAT CODE 01b, ISID in lower case as
+ * logins name it) or "name" (00b: the initiator by name, any ISID). Returns
+ * the TransportID's length, 0 when it is malformed or not iSCSI.
+ */
+static uint32_t parse_transport_id(const uint8_t *p, uint32_t avail, char *out, size_t outlen)
+{
+	uint32_t alen;
+	const char *s = (const char *)p + 4;
+	size_t n, name_len;
+
+	if (avail < 4 || (p[0] & 0x0f) != PR_PROTO_ISCSI || (p[0] >> 6) > 1)
+		return 0;
+	alen = scst_get_be16(p + 2);
+	if (alen < 20 || alen % 4 || alen > avail - 4)
+		return 0;
+	n = strnlen(s, alen);
+	if (n == alen || n == 0)
+		return 0; /* not NUL terminated, or empty */
+	name_len = n;
+	if (p[0] >> 6) {
+		unsigned long long isid;
+		char *end;
+		size_t i;
+
+		for (i = 0; i + 5 <= n && strncasecmp(s + i, ",i,0x", 5); i++)
+			;
+		if (i + 5 > n || n - i - 5 != 12)
+			return 0;
+		isid = strtoull(s + i + 5, &end, 16);
+		if (end != s + n)
+			return 0;
+		name_len = i;
+		if (!name_len || name_len >= SCST_MAX_NAME ||
+		    snprintf(out, outlen, "%.*s,i,0x%012llx", (int)name_len, s, isid) >= (int)outlen)
+			return 0;
+	} else {
+		if (memchr(s, ',', n) || n >= SCST_MAX_NAME)
+			return 0;
+		snprintf(out, outlen, "%.*s", (int)n, s);
+	}
+	return 4 + alen;
+}
+
+/* SPC-4 6.16.4: REGISTER AND MOVE's parameter list. */
+static enum scst_sense_reason parse_move(struct pr_out *o, uint32_t plen)
+{
+	struct scst_cmd *cmd = o->cmd;
+	const uint8_t *p = cmd->buf;
+	uint32_t tlen;
+
+	if (plen < PR_OUT_PARAM_LEN || cmd->bufflen < plen)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	o->key = scst_get_be64(p);
+	o->sa_key = scst_get_be64(p + 8);
+	if (p[17] & ~0x03) {
+		scst_cmd_set_invalid_field(cmd, false, 17, 7);
+		return SCST_SENSE_NONE;
+	}
+	o->unreg = p[17] & 0x02;
+	o->aptpl = p[17] & 0x01;
+	o->move_rel = scst_get_be16(p + 18);
+	tlen = scst_get_be32(p + 20);
+	if (tlen != plen - PR_OUT_PARAM_LEN)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	o->tids = calloc(1, sizeof(*o->tids));
+	if (!o->tids)
+		return SCST_SENSE_INTERNAL_TARGET_FAILURE;
+	if (parse_transport_id(p + PR_OUT_PARAM_LEN, tlen, o->tids[0], sizeof(o->tids[0])) !=
+	    tlen) {
+		scst_cmd_set_invalid_field(cmd, false, PR_OUT_PARAM_LEN, -1);
+		return SCST_SENSE_NONE;
+	}
+	o->ntids = 1;
+	if (o->aptpl && !scst_pr_state_dir()) {
+		scst_cmd_set_invalid_field(cmd, false, 17, 0);
+		return SCST_SENSE_NONE;
+	}
+	return SCST_SENSE_NONE;
+}
+
+/* SPC-4 6.16.3: the TransportIDs after a REGISTER's 24 bytes with SPEC_I_PT. */
+static enum scst_sense_reason parse_spec_i_pt(struct pr_out *o, uint32_t plen)
+{
+	struct scst_cmd *cmd = o->cmd;
+	const uint8_t *p = cmd->buf;
+	uint32_t tlen, off;
+
+	if (plen < PR_OUT_PARAM_LEN + 4 || cmd->bufflen < plen)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	tlen = scst_get_be32(p + PR_OUT_PARAM_LEN);
+	if (tlen != plen - PR_OUT_PARAM_LEN - 4)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	o->tids = calloc(PR_MAX_SPEC_TIDS, sizeof(*o->tids));
+	if (!o->tids)
+		return SCST_SENSE_INTERNAL_TARGET_FAILURE;
+	for (off = PR_OUT_PARAM_LEN + 4; off < plen;) {
+		uint32_t n;
+
+		if (o->ntids == PR_MAX_SPEC_TIDS)
+			return SCST_SENSE_INSUFFICIENT_REGISTRATION_RESOURCES;
+		n = parse_transport_id(p + off, plen - off, o->tids[o->ntids],
+				       sizeof(o->tids[0]));
+		if (!n) {
+			scst_cmd_set_invalid_field(cmd, false, off, -1);
+			return SCST_SENSE_NONE;
+		}
+		o->ntids++;
+		off += n;
+	}
+	return SCST_SENSE_NONE;
+}
+
+static enum scst_sense_reason pr_out_parse(struct pr_out *o, uint8_t sa)
 {
 	struct scst_cmd *cmd = o->cmd;
 	uint32_t plen = scst_get_be32(cmd->cdb + 5);
@@ -471,16 +715,21 @@ static enum scst_sense_reason pr_out_parse(struct pr_out *o)
 
 	o->scope = cmd->cdb[2] >> 4;
 	o->type = cmd->cdb[2] & 0x0f;
-	/* SPC-4 6.16.3: without SPEC_I_PT the parameter list is exactly 24 bytes. */
-	if (plen != PR_OUT_PARAM_LEN || cmd->bufflen < PR_OUT_PARAM_LEN)
+	if (sa == PR_REGISTER_MOVE)
+		return parse_move(o, plen);
+	if (plen < PR_OUT_PARAM_LEN || cmd->bufflen < PR_OUT_PARAM_LEN)
 		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
-	o->key = scst_get_be64(p);
-	o->sa_key = scst_get_be64(p + 8);
-	if (p[20] & 0x08) {
-		/* SPEC_I_PT: not supported (SIP_C=0). */
+	o->spec_i_pt = p[20] & 0x08;
+	if (o->spec_i_pt && sa != PR_REGISTER) {
+		/* SPC-4 6.16.3: SPEC_I_PT is for REGISTER only. */
 		scst_cmd_set_invalid_field(cmd, false, 20, 3);
 		return SCST_SENSE_NONE;
 	}
+	/* Without SPEC_I_PT the parameter list is exactly 24 bytes. */
+	if (!o->spec_i_pt && plen != PR_OUT_PARAM_LEN)
+		return SCST_SENSE_PARAM_LIST_LENGTH_ERROR;
+	o->key = scst_get_be64(p);
+	o->sa_key = scst_get_be64(p + 8);
 	if (p[20] & ~0x0d) {
 		scst_cmd_set_invalid_field(cmd, false, 20, 7);
 		return SCST_SENSE_NONE;
@@ -492,7 +741,7 @@ static enum scst_sense_reason pr_out_parse(struct pr_out *o)
 		scst_cmd_set_invalid_field(cmd, false, 20, 0);
 		return SCST_SENSE_NONE;
 	}
-	return SCST_SENSE_NONE;
+	return o->spec_i_pt ? parse_spec_i_pt(o, plen) : SCST_SENSE_NONE;
 }
 
 /* A deep copy of the registrations, to put back if saving fails. */
@@ -536,10 +785,24 @@ static enum scst_sense_reason pr_out_run(struct pr_out *o, uint8_t sa)
 	case PR_PREEMPT:
 	case PR_PREEMPT_ABORT:
 		return do_preempt(o);
+	case PR_REGISTER_MOVE:
+		return do_register_move(o);
 	default:
 		scst_cmd_set_invalid_field(o->cmd, true, 1, 4);
 		return SCST_SENSE_NONE;
 	}
+}
+
+/* Is there a target port with this relative target port id? */
+static bool rel_id_exists(uint16_t rel)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&scst_mgmt_lock);
+	for (struct scst_target *t = scst_target_first(); t && !found; t = t->next)
+		found = t->rel_tgt_id == rel;
+	pthread_mutex_unlock(&scst_mgmt_lock);
+	return found;
 }
 
 /* ---- PREEMPT AND ABORT: the preempted nexuses' commands ---- */
@@ -596,8 +859,14 @@ void scst_pr_out(struct scst_cmd *cmd)
 	enum scst_sense_reason r;
 	struct scst_pr backup;
 
-	r = pr_out_parse(&o);
+	r = pr_out_parse(&o, sa);
+	if (r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE && sa == PR_REGISTER_MOVE &&
+	    !rel_id_exists(o.move_rel)) {
+		/* SPC-4 5.13.8: the destination must be a target port of this device. */
+		scst_cmd_set_invalid_field(cmd, false, 18, -1);
+	}
 	if (r != SCST_SENSE_NONE || cmd->reason != SCST_SENSE_NONE) {
+		free(o.tids);
 		scst_cmd_done(cmd, r);
 		return;
 	}
@@ -613,8 +882,9 @@ void scst_pr_out(struct scst_cmd *cmd)
 	o.reg = find_reg(o.pr, o.td);
 	o.abort = sa == PR_PREEMPT_ABORT;
 	r = pr_out_run(&o, sa);
-	if (o.changed && r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE &&
-	    scst_pr_file_save(o.dev, o.pr)) {
+	if (r == SCST_SENSE_INTERNAL_TARGET_FAILURE ||
+	    (o.changed && r == SCST_SENSE_NONE && cmd->reason == SCST_SENSE_NONE &&
+	     scst_pr_file_save(o.dev, o.pr))) {
 		/* Not durable: the command fails and nothing changed. */
 		scst_pr_regs_free(o.pr);
 		*o.pr = backup;
@@ -634,6 +904,7 @@ void scst_pr_out(struct scst_cmd *cmd)
 		o.gone = g->next;
 		free(g);
 	}
+	free(o.tids);
 }
 
 /* ---- device life cycle ---- */

@@ -12,15 +12,21 @@ IQN=iqn.2026-11.org.scst:pr
 INI_A=iqn.2026-11.org.test:pr-a
 INI_B=iqn.2026-11.org.test:pr-b
 truncate -s 64M "$TMPD/pr.img"
+truncate -s 16M "$TMPD/pr1.img"
 cat >"$TMPD/scst.conf" <<CONF
 HANDLER vdisk_fileio {
 	DEVICE disk0 {
 		filename $TMPD/pr.img
 	}
+	DEVICE disk1 {
+		filename $TMPD/pr1.img
+	}
 }
 TARGET_DRIVER iscsi {
 	TARGET $IQN {
+		rel_tgt_id 1
 		LUN 0 disk0
+		LUN 1 disk1
 		enabled 1
 	}
 }
@@ -84,5 +90,31 @@ for round in $(seq 1 10); do
 done
 [ $bad = 0 ] && ok "10 crashes during PR OUT bursts: state always loads, no acknowledged change lost" ||
 	not_ok "10 crashes during PR OUT bursts: state always loads, no acknowledged change lost ($why)"
+
+# SPEC_I_PT and REGISTER AND MOVE on LUN 1. scsi-client logs in with ISID 0x00a0b0005c51.
+U1="iscsi://127.0.0.1:$PORT/$IQN/1"
+PA="$INI_A,i,0x00a0b0005c51"
+check "A registers itself and B (by name) with SPEC_I_PT" "$CLIENT" "$U1" "$INI_A" register-spec a1 "$INI_B"
+out=$("$CLIENT" "$U1" "$INI_B" read-keys)
+[[ $out == *"keys a1 a1" ]] && ok "B sees two registrations with key a1 ($out)" || { not_ok "READ KEYS after SPEC_I_PT"; echo "# $out"; }
+check "B, registered by A, reserves with key a1" "$CLIENT" "$U1" "$INI_B" reserve a1 1
+out=$("$CLIENT" "$U1" "$INI_A" write 0)
+[[ $out == *"status 0x18"* ]] && ok "A may not write under B's write exclusive reservation" || { not_ok "A's write conflict"; echo "# $out"; }
+out=$("$CLIENT" "$U1" "$INI_A" register-spec a7 "$INI_B")
+[[ $out == *"sense 5/2400"* ]] && ok "SPEC_I_PT from a registered nexus: INVALID FIELD IN CDB" || { not_ok "SPEC_I_PT from a registered nexus"; echo "# $out"; }
+out=$("$CLIENT" "$U1" "$INI_B" register-move a1 b9 1 "$PA" badproto)
+[[ $out == *"sense 5/2600"* ]] && ok "REGISTER AND MOVE with a non-iSCSI TransportID: INVALID FIELD IN PARAMETER LIST" || { not_ok "bad TransportID"; echo "# $out"; }
+out=$("$CLIENT" "$U1" "$INI_B" register-move a1 b9 7 "$PA")
+[[ $out == *"sense 5/2600"* ]] && ok "REGISTER AND MOVE to a relative target port that does not exist: refused" || { not_ok "bad rel_tgt_id"; echo "# $out"; }
+out=$("$CLIENT" "$U1" "$INI_A" register-move a1 b9 1 "$INI_B,i,0x00a0b0005c51")
+[[ $out == *"status 0x18"* ]] && ok "REGISTER AND MOVE by a nexus that does not hold the reservation: RESERVATION CONFLICT" || { not_ok "move by a non-holder"; echo "# $out"; }
+check "B moves the reservation to A's nexus" "$CLIENT" "$U1" "$INI_B" register-move a1 b9 1 "$PA"
+check "A, the holder now, writes" "$CLIENT" "$U1" "$INI_A" write 0
+out=$("$CLIENT" "$U1" "$INI_B" write 0)
+[[ $out == *"status 0x18"* ]] && ok "B no longer writes" || { not_ok "B's write after the move"; echo "# $out"; }
+check "A moves it back to B and unregisters itself (UNREG)" "$CLIENT" "$U1" "$INI_A" register-move a1 c3 1 "$INI_B,i,0x00a0b0005c51" unreg
+out=$("$CLIENT" "$U1" "$INI_B" read-keys)
+[[ $out == *"keys a1" ]] && ok "one registration left, B's ($out)" || { not_ok "READ KEYS after the move with UNREG"; echo "# $out"; }
+check "B writes again" "$CLIENT" "$U1" "$INI_B" write 0
 stop_scstd
 check_sanitizers

@@ -13,6 +13,10 @@
  *   scsi-client URL INITIATOR write LBA                 WRITE(16) of one block of zeros
  *   scsi-client URL INITIATOR unmap LBA BLOCKS
  *   scsi-client URL INITIATOR lba-status LBA            "LBA BLOCKS mapped|deallocated" lines
+ *   scsi-client URL INITIATOR register-spec KEY TID...  REGISTER with SPEC_I_PT
+ *   scsi-client URL INITIATOR register-move KEY SAKEY REL TID [unreg] [badproto]
+ *                                                       REGISTER AND MOVE
+ *   TID: "name" (TransportID format 00b) or "name,i,0xISID" (01b).
  *
  * Exit status 0 on GOOD, 1 on a SCSI error (printed), 2 on usage or login errors.
  */
@@ -95,6 +99,85 @@ static int read_reservation(void)
 		printf("gen %" PRIu32 " none\n", rr->prgeneration);
 	scsi_free_scsi_task(t);
 	return 0;
+}
+
+/* An iSCSI TransportID (SPC-4 7.6.4.6) for tid at p; its length. */
+static uint32_t put_tid(uint8_t *p, const char *tid, int proto)
+{
+	uint32_t n = (uint32_t)strlen(tid) + 1, alen = (n + 3) & ~3u;
+
+	if (alen < 20)
+		alen = 20;
+	memset(p, 0, 4 + alen);
+	p[0] = (uint8_t)((strstr(tid, ",i,0x") ? 0x40 : 0) | proto);
+	p[2] = (uint8_t)(alen >> 8);
+	p[3] = (uint8_t)alen;
+	memcpy(p + 4, tid, n - 1);
+	return 4 + alen;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* PERSISTENT RESERVE OUT with a parameter list built here. */
+static int pr_out_raw(int sa, const uint8_t *data, uint32_t len)
+{
+	struct scsi_task *t = calloc(1, sizeof(*t));
+	struct iscsi_data d = { .data = (unsigned char *)data, .size = len };
+
+	if (!t)
+		return 1;
+	t->cdb[0] = 0x5f;
+	t->cdb[1] = (uint8_t)sa;
+	t->cdb[2] = 0x01; /* TYPE write exclusive; REGISTER ignores it, MOVE keeps the held type */
+	t->cdb[5] = (uint8_t)(len >> 24);
+	t->cdb[6] = (uint8_t)(len >> 16);
+	t->cdb[7] = (uint8_t)(len >> 8);
+	t->cdb[8] = (uint8_t)len;
+	t->cdb_size = 10;
+	t->xfer_dir = SCSI_XFER_WRITE;
+	t->expxferlen = (int)len;
+	t = iscsi_scsi_command_sync(iscsi, lun, t, &d);
+	if (check(t, "PERSISTENT RESERVE OUT"))
+		return 1;
+	scsi_free_scsi_task(t);
+	return 0;
+}
+
+static int register_spec(uint64_t key, char **tids, int n)
+{
+	uint8_t p[4096] = { 0 };
+	uint32_t off = 28;
+
+	put_be64(p + 8, key);
+	p[20] = 0x08; /* SPEC_I_PT */
+	for (int i = 0; i < n && off < sizeof(p) - 300; i++)
+		off += put_tid(p + off, tids[i], 5);
+	p[24] = (uint8_t)((off - 28) >> 24);
+	p[25] = (uint8_t)((off - 28) >> 16);
+	p[26] = (uint8_t)((off - 28) >> 8);
+	p[27] = (uint8_t)(off - 28);
+	return pr_out_raw(0, p, off);
+}
+
+static int register_move(uint64_t key, uint64_t sa_key, unsigned rel, const char *tid, int unreg,
+			 int proto)
+{
+	uint8_t p[512] = { 0 };
+	uint32_t n;
+
+	put_be64(p, key);
+	put_be64(p + 8, sa_key);
+	p[17] = unreg ? 0x02 : 0;
+	p[18] = (uint8_t)(rel >> 8);
+	p[19] = (uint8_t)rel;
+	n = put_tid(p + 24, tid, proto);
+	p[22] = (uint8_t)(n >> 8);
+	p[23] = (uint8_t)n;
+	return pr_out_raw(7, p, 24 + n);
 }
 
 static int burst(uint64_t first, unsigned count)
@@ -202,6 +285,19 @@ int main(int argc, char **argv)
 		ret = unmap(strtoull(argv[4], NULL, 10), (uint32_t)atoi(argv[5]));
 	else if (!strcmp(cmd, "lba-status") && argc >= 5)
 		ret = lba_status(strtoull(argv[4], NULL, 10));
+	else if (!strcmp(cmd, "register-spec") && argc >= 6)
+		ret = register_spec(strtoull(argv[4], NULL, 16), argv + 5, argc - 5);
+	else if (!strcmp(cmd, "register-move") && argc >= 8) {
+		int unreg = 0, proto = 5;
+
+		for (int i = 8; i < argc; i++) {
+			unreg |= !strcmp(argv[i], "unreg");
+			if (!strcmp(argv[i], "badproto"))
+				proto = 1;
+		}
+		ret = register_move(strtoull(argv[4], NULL, 16), strtoull(argv[5], NULL, 16),
+				    (unsigned)atoi(argv[6]), argv[7], unreg, proto);
+	}
 	else {
 		fprintf(stderr, "unknown command or missing arguments: %s\n", cmd);
 		ret = 2;

@@ -626,7 +626,7 @@ static void test_for_each(void **state)
 	assert_true(c.n > 10);
 
 	/* Classified but not implemented: found, not supported. */
-	const struct scst_opcode_desc *d = scst_opcode_find(0x5f, 0x07, SCST_TYPE_DISK);
+	const struct scst_opcode_desc *d = scst_opcode_find(0x5f, 0x08, SCST_TYPE_DISK);
 
 	assert_non_null(d);
 	assert_false(scst_opcode_supported(d, ALL_CAPS));
@@ -669,10 +669,12 @@ static void test_flags(void **state)
 	d = scst_opcode_find(0x17, SCST_NO_SA, SCST_TYPE_DISK);
 	assert_true(d->flags & SCST_OPF_RES_OK);
 	assert_ptr_equal(d->exec, scst_spc_release);
-	/* Classified, not executable: PERSISTENT RESERVE OUT REGISTER AND MOVE. */
-	d = scst_opcode_find(0x5f, 7, SCST_TYPE_DISK);
+	/* Classified, not executable: PERSISTENT RESERVE OUT REPLACE LOST RESERVATION. */
+	d = scst_opcode_find(0x5f, 8, SCST_TYPE_DISK);
 	assert_non_null(d);
 	assert_null(d->exec);
+	d = scst_opcode_find(0x5f, 7, SCST_TYPE_DISK);
+	assert_ptr_equal(d->exec, scst_pr_out);
 	d = scst_opcode_find(0x5e, 0, SCST_TYPE_DISK);
 	assert_ptr_equal(d->exec, scst_pr_in);
 }
