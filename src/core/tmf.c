@@ -217,10 +217,11 @@ void scst_rx_mgmt_fn(struct scst_mgmt_cmd *m)
 		 * one already finished (RFC 7143 11.6.1). */
 		if (cmd && cmd->state < SCST_CMD_STATE_XMIT)
 			affect(&m->waiter, cmd, false);
-		else if (!cmd || !cmd->aborted)
-			/* Unknown, or already delivering its status: finished as far as
-			 * the initiator will see. */
+		else if (!cmd)
+			/* Unknown here; the transport knows whether it was received. */
 			m->response = SCST_TMF_RESP_TASK_DOES_NOT_EXIST;
+		/* Else its status is on the way, ahead of this response: finished,
+		 * FUNCTION COMPLETE (issue: a finished task is never "does not exist"). */
 		break;
 	}
 	case SCST_TMF_ABORT_TASK_SET:

@@ -35,6 +35,12 @@ echo "$out" | sed 's/^/# /'
 reads=$("$BUILD/scstadm" -s "$TMPD/ctl.sock" get devices/slow0/stats/reads 2>/dev/null)
 [ "$reads" = 1 ] && ok "the aborted READ left the backend before the TMF response (reads=1)" ||
 	not_ok "the aborted READ left the backend before the TMF response (reads=${reads:-?})"
+# ABORT TASK while the READ's Data-In is being sent.
+out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" abort-in-response "$T" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc = 0 ] && ok "ABORT TASK during the response: FUNCTION COMPLETE after the READ's data and status, nothing after it" ||
+	not_ok "ABORT TASK during the response (rc $rc)"
 # LUN RESET from one nexus while another has a READ in the backend, with TAS 0 and 1.
 for tas in 0 1; do
 	out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" reset-other-tas$tas "$T" 2>&1)

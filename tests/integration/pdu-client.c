@@ -1414,10 +1414,18 @@ static int sc_tmf(void)
 
 	if (open_conn(false) || tur(0) || tur(1))
 		return 3;
-	/* 11.6.1 (c): unknown tag, RefCmdSN already behind ExpCmdSN: Task does not exist. */
+	/* Unknown tag, RefCmdSN already behind ExpCmdSN: a finished task. FUNCTION
+	 * COMPLETE (as SCST; ESXi resets the target on "Task does not exist"). */
 	r = tmf(1, 0, 0xdead0001, cmdsn, cmdsn - 1, &rsp);
+	if (r != X_DONE || rsp != 0) {
+		printf("wrong: ABORT TASK of a finished CmdSN: %s response %u, not 0\n",
+		       r ? what(r) : "", rsp);
+		return r == R_TIMEOUT ? 2 : 1;
+	}
+	/* 11.6.1 (c): RefCmdSN ahead of the window: no such task, Task does not exist. */
+	r = tmf(1, 0, 0xdead0003, cmdsn, cmdsn + 100000, &rsp);
 	if (r != X_DONE || rsp != 1) {
-		printf("wrong: ABORT TASK of a finished CmdSN: %s response %u, not 1\n",
+		printf("wrong: ABORT TASK of a CmdSN beyond the window: %s response %u, not 1\n",
 		       r ? what(r) : "", rsp);
 		return r == R_TIMEOUT ? 2 : 1;
 	}
@@ -1455,7 +1463,8 @@ static int sc_tmf(void)
 		printf("wrong: the LUNs do not work after the resets\n");
 		return 1;
 	}
-	printf("ABORT TASK unknown tag: 1 (finished CmdSN), 0 (CmdSN not yet received); "
+	printf("ABORT TASK unknown tag: 0 (finished CmdSN), 1 (beyond the window), 0 (CmdSN not "
+	       "yet received); "
 	       "LUN RESET LUN 0/1: 0, LUN 5: 2 (LUN does not exist)\n");
 	return 0;
 }
@@ -1588,6 +1597,71 @@ static int sc_abort_slow(void)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * ABORT TASK of a READ whose response is being sent: an 8 MiB READ leaves the
+ * slow backend and its Data-In fills the socket while we do not read; then the
+ * ABORT TASK. The task is finished as far as the target is concerned: FUNCTION
+ * COMPLETE, after the READ's Data-In and status (one status, in order), and
+ * nothing for the task after the TMF Response.
+ */
+static int sc_abort_in_response(void)
+{
+	uint8_t cdb[16] = { 0 };
+	uint32_t itt, sn, titt, len = 8u << 20, bytes = 0;
+	unsigned statuses = 0, after = 0;
+	uint8_t rsp = 0xff, st = 0xff;
+	double t0;
+
+	if (open_conn(false) || tur(0))
+		return 3;
+	cdb_rw10(cdb, 0x28, 0, (uint16_t)(len / 512));
+	itt = next_itt++;
+	sn = cmdsn;
+	if (send_cmd(0, cdb, 1, len, itt))
+		return 2;
+	usleep(1200000); /* past the backend's delay: Data-In is on its way */
+	titt = send_abort(itt, sn);
+	if (!titt)
+		return 2;
+	set_timeout(1);
+	t0 = now_s();
+	while (now_s() - t0 < 5) {
+		int r = recv_pdu();
+
+		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN)) {
+			if (rsp != 0xff)
+				break;
+			continue;
+		}
+		if (r)
+			return r;
+		if ((rbhs[0] & 0x3f) == 0x22 && get32(rbhs + 16) == titt) {
+			rsp = rbhs[2];
+			continue;
+		}
+		if (get32(rbhs + 16) != itt)
+			continue;
+		if (rsp != 0xff)
+			after++;
+		if ((rbhs[0] & 0x3f) == 0x25) {
+			bytes += rdlen;
+			if (rbhs[1] & 0x01) {
+				statuses++;
+				st = rbhs[3];
+			}
+		} else if ((rbhs[0] & 0x3f) == 0x21) {
+			statuses++;
+			st = rbhs[3];
+		}
+	}
+	set_timeout(5);
+	printf("READ of 8 MiB aborted while sending: %u bytes of Data-In, %u status (0x%02x), "
+	       "TMF response %u, %u PDUs after it\n", bytes, statuses, st, rsp, after);
+	if (rsp != 0 || after || statuses > 1 || (statuses && (st != 0 || bytes != len)))
+		return 1;
+	return tur(0) ? 1 : 0;
 }
 
 /* Control mode page TAS (SPC-4 7.5.8) through MODE SENSE(6) and MODE SELECT(6) on LUN 0. */
@@ -1817,6 +1891,7 @@ static const struct {
 } proto_scenarios[] = {
 	{ "reset-other-tas0", sc_reset_other_tas0 },
 	{ "preempt-abort", sc_preempt_abort },
+	{ "abort-in-response", sc_abort_in_response },
 	{ "reset-other-tas1", sc_reset_other_tas1 },
 	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
