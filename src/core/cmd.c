@@ -157,6 +157,12 @@ void scst_cmd_init(struct scst_cmd *cmd)
 		scst_cmd_set_error(cmd, SCST_SENSE_LUN_NOT_SUPPORTED, NULL);
 		goto out;
 	}
+	/* SAM-5 8.9.5: the ACA attribute is for commands under an ACA condition; with
+	 * NACA refused (the CONTROL byte masks) there never is one. */
+	if (cmd->attr == SCST_TASK_ACA) {
+		scst_cmd_set_error(cmd, SCST_SENSE_INVALID_MESSAGE_ERROR, NULL);
+		goto out;
+	}
 	if (dev && (cmd->op->flags & SCST_OPF_LBA) && lba_out_of_range(cmd, dev)) {
 		scst_cmd_set_error(cmd, SCST_SENSE_LBA_OUT_OF_RANGE, NULL);
 		goto out;

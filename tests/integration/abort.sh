@@ -41,6 +41,11 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 [ $rc = 0 ] && ok "ABORT TASK during the response: FUNCTION COMPLETE after the READ's data and status, nothing after it" ||
 	not_ok "ABORT TASK during the response (rc $rc)"
+out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" aca-attr "$T" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+[ $rc = 0 ] && ok "a command with the ACA attribute and no ACA condition: INVALID MESSAGE ERROR" ||
+	not_ok "ACA task attribute (rc $rc)"
 # LUN RESET from one nexus while another has a READ in the backend, with TAS 0 and 1.
 for tas in 0 1; do
 	out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" reset-other-tas$tas "$T" 2>&1)

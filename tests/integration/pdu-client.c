@@ -1664,6 +1664,33 @@ static int sc_abort_in_response(void)
 	return tur(0) ? 1 : 0;
 }
 
+/* A command with the ACA task attribute and no ACA condition: INVALID MESSAGE ERROR. */
+static int sc_aca_attr(void)
+{
+	uint8_t b[BHS] = { 0 };
+	uint32_t itt;
+
+	if (open_conn(false) || tur(0))
+		return 3;
+	itt = next_itt++;
+	b[0] = 0x01;
+	b[1] = 0x80 | 0x04; /* F, ATTR ACA */
+	put32(b + 16, itt);
+	put32(b + 24, cmdsn++);
+	put32(b + 28, exp_statsn);
+	if (send_pdu(b, NULL, 0) || recv_pdu())
+		return 2;
+	if ((rbhs[0] & 0x3f) != 0x21 || rbhs[3] != 0x02 || rdlen < 16 || (rdata[4] & 0x0f) != 5 ||
+	    rdata[14] != 0x49) {
+		printf("wrong: opcode 0x%02x status 0x%02x sense key %x asc 0x%02x\n",
+		       rbhs[0] & 0x3f, rbhs[3], rdlen > 4 ? rdata[4] & 0x0f : 0,
+		       rdlen > 14 ? rdata[14] : 0);
+		return 1;
+	}
+	printf("ACA attribute without an ACA condition: CHECK CONDITION 5/49/00\n");
+	return tur(0) ? 1 : 0;
+}
+
 /* Control mode page TAS (SPC-4 7.5.8) through MODE SENSE(6) and MODE SELECT(6) on LUN 0. */
 static int set_tas(bool on)
 {
@@ -1892,6 +1919,7 @@ static const struct {
 	{ "reset-other-tas0", sc_reset_other_tas0 },
 	{ "preempt-abort", sc_preempt_abort },
 	{ "abort-in-response", sc_abort_in_response },
+	{ "aca-attr", sc_aca_attr },
 	{ "reset-other-tas1", sc_reset_other_tas1 },
 	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
