@@ -123,6 +123,9 @@ struct scst_cmd {
 	 * and whether it ends with TASK ABORTED status (TAS, another nexus's abort). */
 	struct scst_abort_waiter *abort_waiter;
 	bool abort_tas;
+	/* Executing, and able to end before its backend work does (a SANITIZE, whose
+	 * operation outlives it): called when it is aborted. */
+	void (*on_abort)(struct scst_cmd *cmd);
 
 	/* The driver's per-command state, cmd_priv_size bytes. */
 	_Alignas(16) uint8_t tgt_priv[];

@@ -541,7 +541,10 @@ void scst_cmd_abort(struct scst_cmd *cmd)
 		scst_reactor_defer(cmd->sess->reactor, &cmd->work);
 		break;
 	default:
-		/* Executing: the backend finishes it, then it goes out silently. */
+		/* Executing: the backend finishes it, then it goes out silently; unless
+		 * its executor can let it go sooner. */
+		if (cmd->on_abort)
+			cmd->on_abort(cmd);
 		break;
 	}
 }

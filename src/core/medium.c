@@ -23,13 +23,15 @@ enum scst_sense_reason scst_medium_check(const struct scst_cmd *cmd)
 {
 	const struct scst_device *dev = cmd->tgt_dev->dev;
 
+	/* SBC-4 4.11.2: while a sanitize runs, every command but INQUIRY, REPORT LUNS
+	 * and REQUEST SENSE (the ones a unit attention lets through too) is NOT READY. */
+	if (unlikely(atomic_load_explicit(&dev->sanitizing, memory_order_relaxed)) &&
+	    !(cmd->op->flags & SCST_OPF_UA_EXEMPT))
+		return SCST_SENSE_NOT_READY_SANITIZE_IN_PROGRESS;
 	if (!(cmd->op->flags & SCST_OPF_NEEDS_MEDIUM))
 		return SCST_SENSE_NONE;
 	if (atomic_load_explicit(&dev->medium_absent, memory_order_relaxed))
 		return SCST_SENSE_NOT_READY_MEDIUM_NOT_PRESENT;
-	/* SBC-4 4.11.3: while a sanitize runs, media access is NOT READY. */
-	if (atomic_load_explicit(&dev->sanitizing, memory_order_relaxed))
-		return SCST_SENSE_NOT_READY_SANITIZE_IN_PROGRESS;
 	return SCST_SENSE_NONE;
 }
 

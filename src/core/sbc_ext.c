@@ -46,7 +46,6 @@ enum x_kind {
 #define XS_SYNC_DONE (1ull << 33)
 #define XS_FUA (1ull << 34)
 #define XS_UNMAP (1ull << 35) /* WRITE SAME: deallocate zeros when possible */
-#define XS_SANITIZE (1ull << 36) /* a SANITIZE: the device is sanitizing until finish() */
 
 #define X_POS(c) ((c)->core_u64[0])
 #define X_END(c) ((c)->core_u64[1])
@@ -116,8 +115,6 @@ static void scratch_put(struct scst_cmd *cmd)
 /* End the command; returns false so steps can 'return finish(...)'. */
 static bool finish(struct scst_cmd *cmd, enum scst_sense_reason reason)
 {
-	if (X_ST(cmd) & XS_SANITIZE)
-		atomic_store(&cmd_dev(cmd)->sanitizing, false);
 	scst_lba_unlock(cmd);
 	scratch_put(cmd);
 	scst_cmd_done(cmd, reason);
@@ -758,94 +755,6 @@ void scst_sbc_orwrite(struct scst_cmd *cmd)
 		return;
 	}
 	rmw_start(cmd, cmd->nblocks, len);
-}
-
-/*
- * SANITIZE (SBC-4 5.30). OVERWRITE writes the initialization pattern over the
- * whole medium, BLOCK ERASE deallocates it (thin devices; elsewhere it writes
- * zeros), EXIT FAILURE MODE succeeds as we never enter the failure mode.
- * CRYPTOGRAPHIC ERASE is not offered: the data is not stored encrypted.
- * While a sanitize runs, commands that need the medium get NOT READY, SANITIZE
- * IN PROGRESS (medium.c). IMMED is refused: the operation completes before
- * the command does. The overwrite runs once with the pattern of the last pass
- * (OVERWRITE COUNT passes with INVERT would leave exactly that on the medium;
- * on a file or a thin volume earlier passes reach nothing the last does not).
- * Reuses the WRITE SAME engine: X_POS..X_END over the device, scratch filled.
- */
-static bool sanitize_overwrite_setup(struct scst_cmd *cmd, uint32_t plen)
-{
-	struct scst_device *dev = cmd_dev(cmd);
-	const uint8_t *p = cmd->buf;
-	uint32_t iplen, bs = dev->block_size, fill;
-	bool invert;
-
-	/* SBC-4 5.30.2: the header and at least one byte of pattern, and nothing else. */
-	if (plen < 5 || cmd->bufflen < plen)
-		return finish_invalid(cmd, true, 7, 7);
-	iplen = scst_get_be16(p + 2);
-	if (!iplen || iplen > bs)
-		return finish_invalid(cmd, false, 2, 7);
-	if (plen != iplen + 4)
-		return finish_invalid(cmd, true, 7, 7);
-	if (!(p[0] & 0x1f))
-		return finish_invalid(cmd, false, 0, 4); /* OVERWRITE COUNT 0 */
-	if (p[0] & 0x60)
-		return finish_invalid(cmd, false, 0, 6); /* TEST */
-	if (scratch_get(cmd, CHUNK))
-		return finish(cmd, SCST_SENSE_NO_MEMORY);
-	/* INVERT: the pattern alternates between passes; an even count ends inverted. */
-	invert = (p[0] & 0x80) && !((p[0] & 0x1f) & 1);
-	for (fill = 0; fill < scratch_size(cmd); fill++) {
-		uint8_t b = p[4 + (fill % bs) % iplen];
-
-		scratch(cmd)[fill] = invert ? (uint8_t)~b : b;
-	}
-	return true;
-}
-
-void scst_sbc_sanitize(struct scst_cmd *cmd)
-{
-	struct scst_device *dev = cmd_dev(cmd);
-	uint8_t sa = cmd->cdb[1] & 0x1f;
-	uint32_t plen = scst_get_be16(cmd->cdb + 7);
-	bool expected = false;
-
-	x_init(cmd, XK_WRITE_SAME);
-	if (cmd->cdb[1] & 0x80) {
-		finish_invalid(cmd, true, 1, 7); /* IMMED */
-		return;
-	}
-	switch (sa) {
-	case 0x01: /* OVERWRITE */
-		if (!sanitize_overwrite_setup(cmd, plen))
-			return;
-		break;
-	case 0x02: /* BLOCK ERASE */
-		if (plen) {
-			finish_invalid(cmd, true, 7, 7);
-			return;
-		}
-		if (dev->thin_provisioned && (dev->handler->caps & SCST_DH_CAP_UNMAP))
-			X_ST(cmd) |= XS_UNMAP;
-		break;
-	case 0x1f: /* EXIT FAILURE MODE */
-		if (plen)
-			finish_invalid(cmd, true, 7, 7);
-		else
-			finish(cmd, SCST_SENSE_NONE);
-		return;
-	default:
-		finish_invalid(cmd, true, 1, 4);
-		return;
-	}
-	if (!atomic_compare_exchange_strong(&dev->sanitizing, &expected, true)) {
-		finish(cmd, SCST_SENSE_NOT_READY_SANITIZE_IN_PROGRESS);
-		return;
-	}
-	X_ST(cmd) |= XS_SANITIZE;
-	X_POS(cmd) = 0;
-	X_END(cmd) = dev->size;
-	drive(cmd, SCST_SENSE_NONE);
 }
 
 static bool step(struct scst_cmd *cmd, enum scst_sense_reason last)

@@ -217,11 +217,10 @@ void scst_rx_mgmt_fn(struct scst_mgmt_cmd *m)
 		 * one already finished (RFC 7143 11.6.1). */
 		if (cmd && cmd->state < SCST_CMD_STATE_XMIT)
 			affect(&m->waiter, cmd, false);
-		else if (!cmd)
-			/* Unknown here; the transport knows whether it was received. */
+		else if (!cmd || !cmd->aborted)
+			/* Unknown (the transport knows whether it was ever received), or
+			 * finished with its status on the way ahead of this response. */
 			m->response = SCST_TMF_RESP_TASK_DOES_NOT_EXIST;
-		/* Else its status is on the way, ahead of this response: finished,
-		 * FUNCTION COMPLETE (issue: a finished task is never "does not exist"). */
 		break;
 	}
 	case SCST_TMF_ABORT_TASK_SET:

@@ -86,6 +86,10 @@ static const struct attr_spec target_attrs[] = {
 	{ "ImmediateData", V_YESNO, 0, 0, "iscsi" },
 	{ "MaxOutstandingR2T", V_UINT, 1, 65535, "iscsi" },
 	{ "QueuedCommands", V_UINT, 1, 2048, "iscsi" },
+	/* Seconds between pings of an idle initiator (0: none), and how long one
+	 * may stay unanswered before the connection is closed (RFC 7143 11.19). */
+	{ "NopInInterval", V_UINT, 0, 3600, "iscsi" },
+	{ "NopInTimeout", V_UINT, 1, 3600, "iscsi" },
 };
 
 static const struct attr_spec lun_attrs[] = {

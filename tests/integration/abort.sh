@@ -39,7 +39,7 @@ reads=$("$BUILD/scstadm" -s "$TMPD/ctl.sock" get devices/slow0/stats/reads 2>/de
 out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" abort-in-response "$T" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
-[ $rc = 0 ] && ok "ABORT TASK during the response: FUNCTION COMPLETE after the READ's data and status, nothing after it" ||
+[ $rc = 0 ] && ok "ABORT TASK during the response: all data and the status, then Task does not exist, nothing after it" ||
 	not_ok "ABORT TASK during the response (rc $rc)"
 out=$(timeout 30 "$PDU" 127.0.0.1 "$PORT" aca-attr "$T" 2>&1)
 rc=$?

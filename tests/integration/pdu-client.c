@@ -1414,11 +1414,10 @@ static int sc_tmf(void)
 
 	if (open_conn(false) || tur(0) || tur(1))
 		return 3;
-	/* Unknown tag, RefCmdSN already behind ExpCmdSN: a finished task. FUNCTION
-	 * COMPLETE (as SCST; ESXi resets the target on "Task does not exist"). */
+	/* 11.6.1 (c): unknown tag, RefCmdSN already behind ExpCmdSN: Task does not exist. */
 	r = tmf(1, 0, 0xdead0001, cmdsn, cmdsn - 1, &rsp);
-	if (r != X_DONE || rsp != 0) {
-		printf("wrong: ABORT TASK of a finished CmdSN: %s response %u, not 0\n",
+	if (r != X_DONE || rsp != 1) {
+		printf("wrong: ABORT TASK of a finished CmdSN: %s response %u, not 1\n",
 		       r ? what(r) : "", rsp);
 		return r == R_TIMEOUT ? 2 : 1;
 	}
@@ -1463,7 +1462,7 @@ static int sc_tmf(void)
 		printf("wrong: the LUNs do not work after the resets\n");
 		return 1;
 	}
-	printf("ABORT TASK unknown tag: 0 (finished CmdSN), 1 (beyond the window), 0 (CmdSN not "
+	printf("ABORT TASK unknown tag: 1 (finished CmdSN), 1 (beyond the window), 0 (CmdSN not "
 	       "yet received); "
 	       "LUN RESET LUN 0/1: 0, LUN 5: 2 (LUN does not exist)\n");
 	return 0;
@@ -1602,9 +1601,10 @@ static int sc_abort_slow(void)
 /*
  * ABORT TASK of a READ whose response is being sent: an 8 MiB READ leaves the
  * slow backend and its Data-In fills the socket while we do not read; then the
- * ABORT TASK. The task is finished as far as the target is concerned: FUNCTION
- * COMPLETE, after the READ's Data-In and status (one status, in order), and
- * nothing for the task after the TMF Response.
+ * ABORT TASK. The task is finished as far as the target is concerned: Task
+ * does not exist (RFC 7143 11.6.1 (c), as libiscsi's AbortTaskSimpleAsync
+ * wants), after all of the READ's Data-In and its status, and nothing for the
+ * task after the TMF Response.
  */
 static int sc_abort_in_response(void)
 {
@@ -1659,7 +1659,7 @@ static int sc_abort_in_response(void)
 	set_timeout(5);
 	printf("READ of 8 MiB aborted while sending: %u bytes of Data-In, %u status (0x%02x), "
 	       "TMF response %u, %u PDUs after it\n", bytes, statuses, st, rsp, after);
-	if (rsp != 0 || after || statuses > 1 || (statuses && (st != 0 || bytes != len)))
+	if (rsp != 1 || after || statuses != 1 || st != 0 || bytes != len)
 		return 1;
 	return tur(0) ? 1 : 0;
 }

@@ -785,6 +785,13 @@ void iscsi_conn_ffp_start(struct iscsi_conn *c)
 			w = (uint32_t)v;
 	}
 
+	c->nop_interval_ms = iscsi_limits.nop_interval_ms;
+	c->nop_timeout_ms = iscsi_limits.nop_timeout_ms;
+	if (tgt && scst_target_get_attr(tgt, "NopInInterval", qc, sizeof(qc)))
+		c->nop_interval_ms = (uint32_t)strtoul(qc, NULL, 10) * 1000u;
+	if (tgt && scst_target_get_attr(tgt, "NopInTimeout", qc, sizeof(qc)) &&
+	    strtoul(qc, NULL, 10) > 0)
+		c->nop_timeout_ms = (uint32_t)strtoul(qc, NULL, 10) * 1000u;
 	c->params = *p;
 	if (c->params.max_xmit_dsl < 512)
 		c->params.max_xmit_dsl = 512; /* RFC 7143 13.12: at least 512 */
@@ -1124,10 +1131,10 @@ static void conn_ticker(struct scst_ticker *t, uint64_t now)
 		return;
 	/* RFC 7143 11.19: ping an idle initiator; one that stays silent is gone. */
 	if (c->ping_out && c->last_rx_ms <= c->ping_sent_ms) {
-		if (now - c->ping_sent_ms >= l->nop_timeout_ms)
+		if (now - c->ping_sent_ms >= c->nop_timeout_ms)
 			iscsi_conn_close(c, "no answer to NOP-In");
 		return;
 	}
-	if (now - c->last_rx_ms >= l->nop_interval_ms)
+	if (c->nop_interval_ms && now - c->last_rx_ms >= c->nop_interval_ms)
 		send_ping(c, now);
 }

@@ -287,6 +287,9 @@ struct iscsi_conn {
 	/* Keep-alive (target NOP-In, RFC 7143 11.19). */
 	uint64_t last_rx_ms;
 	uint64_t ping_sent_ms;
+	/* The target's NopInInterval and NopInTimeout (SCST's attributes), in ms;
+	 * interval 0: no pings. */
+	uint32_t nop_interval_ms, nop_timeout_ms;
 	uint32_t ping_ttt;
 	bool ping_out;
 

@@ -18,7 +18,6 @@ struct iscsi_tmf {
 	struct iscsi_conn *conn;
 	uint32_t itt;
 	bool ref_not_received; /* ABORT TASK: RefCmdSN still inside the CmdSN window */
-	bool ref_done; /* ABORT TASK: RefCmdSN behind the window: received and finished */
 	uint32_t ref_cmdsn;
 };
 
@@ -128,7 +127,6 @@ void iscsi_rx_tmf(struct iscsi_conn *c)
 
 		t->ref_not_received = iscsi_sn_in_window(ref, c->exp_cmdsn, c->max_cmdsn) &&
 				      iscsi_sn_lt(ref, sn);
-		t->ref_done = iscsi_sn_lt(ref, c->exp_cmdsn);
 		t->ref_cmdsn = ref;
 	}
 	c->tmf_pending++;
@@ -141,19 +139,18 @@ void iscsi_task_mgmt_done(struct scst_mgmt_cmd *m)
 	struct iscsi_conn *c = t->conn;
 
 	c->tmf_pending--;
-	/* RFC 7143 11.6.1 (b): an unknown task not yet received counts as aborted.
-	 * One already received and finished (RefCmdSN behind the window) is
-	 * answered FUNCTION COMPLETE too, as SCST does: the task is gone, and
-	 * VMware ESXi escalates to a target reset on "Task does not exist". Only a
-	 * RefCmdSN ahead of the window names no task at all. */
-	if (m->fn == SCST_TMF_ABORT_TASK && m->response == SCST_TMF_RESP_TASK_DOES_NOT_EXIST) {
-		if (t->ref_not_received) {
-			m->response = SCST_TMF_RESP_COMPLETE;
-			/* "...must consider the CmdSN as received": no hole stalls the window. */
-			iscsi_cmdsn_consume(c, t->ref_cmdsn);
-		} else if (t->ref_done) {
-			m->response = SCST_TMF_RESP_COMPLETE;
-		}
+	/*
+	 * RFC 7143 11.6.1 (b): an unknown task not yet received counts as aborted:
+	 * FUNCTION COMPLETE. (c): one already finished (its status sent, RefCmdSN
+	 * behind the window) does not exist. libiscsi's AbortTaskSimpleAsync holds
+	 * a target to exactly that: a WRITE answered GOOD and then an ABORT TASK
+	 * answered FUNCTION COMPLETE is a failure there.
+	 */
+	if (m->fn == SCST_TMF_ABORT_TASK && m->response == SCST_TMF_RESP_TASK_DOES_NOT_EXIST &&
+	    t->ref_not_received) {
+		m->response = SCST_TMF_RESP_COMPLETE;
+		/* "...must consider the CmdSN as received": no hole stalls the window. */
+		iscsi_cmdsn_consume(c, t->ref_cmdsn);
 	}
 	/* TARGET COLD RESET: the connection closes after the response (RFC 7143 11.5.1). */
 	send_tmf_rsp(c, t->itt, map_response(m->response), m->fn == SCST_TMF_TARGET_COLD_RESET);
