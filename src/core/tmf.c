@@ -148,7 +148,8 @@ void scst_abort_other_nexuses(struct scst_device *dev, const struct scst_session
 			w->pending--;
 			free(ra);
 		}
-		scst_err("out of memory aborting the commands of session %s", list[i]->initiator_name);
+		scst_err("out of memory aborting the commands of session %s",
+			 list[i]->initiator_name);
 		scst_session_put(list[i]);
 	}
 	free(list);
@@ -209,7 +210,7 @@ void scst_rx_mgmt_fn(struct scst_mgmt_cmd *m)
 				break;
 		if (m->fn == SCST_TMF_QUERY_TASK) {
 			m->response = cmd && !cmd->aborted ? SCST_TMF_RESP_SUCCEEDED :
-							      SCST_TMF_RESP_COMPLETE;
+							     SCST_TMF_RESP_COMPLETE;
 			break;
 		}
 		/* The transport decides what an unknown task means: iSCSI answers
