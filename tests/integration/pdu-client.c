@@ -1709,6 +1709,37 @@ static int set_tas(bool on)
 }
 
 /*
+ * Read what comes for task itt during secs seconds: SCSI Responses (the last
+ * one's status in *status) and other PDUs.
+ */
+static int task_pdus(uint32_t itt, double secs, unsigned *responses, uint8_t *status,
+		     unsigned *others)
+{
+	double t0 = now_s();
+
+	*responses = *others = 0;
+	set_timeout(1);
+	while (now_s() - t0 < secs) {
+		int r = recv_pdu();
+
+		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
+			continue;
+		if (r)
+			return r;
+		if (get32(rbhs + 16) != itt)
+			continue;
+		if ((rbhs[0] & 0x3f) == 0x21) {
+			(*responses)++;
+			*status = rbhs[3];
+		} else {
+			(*others)++;
+		}
+	}
+	set_timeout(5);
+	return 0;
+}
+
+/*
  * LOGICAL UNIT RESET from one I_T nexus (A) while another (B) has a READ in
  * the slow backend (SAM-5 7.7): the TMF Response to A waits until B's READ has
  * left the backend; B's READ ends with TASK ABORTED status when TAS is 1 and
@@ -1754,24 +1785,9 @@ static int sc_reset_other(bool tas)
 	}
 	a = cs_get();
 	cs_set(b);
-	set_timeout(1);
-	t0 = now_s();
-	while (now_s() - t0 < 1.5) {
-		r = recv_pdu();
-		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
-			continue;
-		if (r)
-			return r;
-		if (get32(rbhs + 16) != itt)
-			continue;
-		if ((rbhs[0] & 0x3f) == 0x21) {
-			responses++;
-			bstat = rbhs[3];
-		} else {
-			others++;
-		}
-	}
-	set_timeout(5);
+	r = task_pdus(itt, 1.5, &responses, &bstat, &others);
+	if (r)
+		return r;
 	printf("B's READ: %u SCSI Responses (status 0x%02x), %u other PDUs\n", responses, bstat,
 	       others);
 	if (others || responses != (tas ? 1u : 0u) || (tas && bstat != 0x40)) {
@@ -1821,7 +1837,7 @@ static int sc_preempt_abort(void)
 	struct cstate a, b;
 	uint8_t cdb[16], st = 0xff;
 	uint32_t itt;
-	unsigned responses = 0;
+	unsigned responses = 0, others = 0;
 	uint8_t bstat = 0xff;
 	double t0, when;
 	int r;
@@ -1865,21 +1881,10 @@ static int sc_preempt_abort(void)
 	}
 	a = cs_get();
 	cs_set(b);
-	set_timeout(1);
-	t0 = now_s();
-	while (now_s() - t0 < 1.5) {
-		r = recv_pdu();
-		if (r == R_TIMEOUT || (r == R_ERROR && errno == EAGAIN))
-			continue;
-		if (r)
-			return r;
-		if (get32(rbhs + 16) == itt && (rbhs[0] & 0x3f) == 0x21) {
-			responses++;
-			bstat = rbhs[3];
-		}
-	}
-	set_timeout(5);
-	if (responses != 1 || bstat != 0x40) {
+	r = task_pdus(itt, 1.5, &responses, &bstat, &others);
+	if (r)
+		return r;
+	if (responses != 1 || bstat != 0x40 || others) {
 		printf("wrong: B's READ: %u responses, status 0x%02x; want TASK ABORTED\n",
 		       responses, bstat);
 		return 1;
