@@ -51,6 +51,16 @@ unsigned scst_reactor_id(const struct scst_reactor *r);
 /* An SQE whose completion calls cb. Never NULL: flushes the ring to make room. */
 struct io_uring_sqe *scst_reactor_sqe(struct scst_reactor *r, struct scst_io_cb *cb);
 
+/*
+ * The SQE just taken completes with nothing urgent to do (a send with nothing
+ * queued behind it): the turn's wait may gather its completion together with
+ * the next one that matters, instead of waking for it alone.
+ */
+void scst_reactor_sqe_not_urgent(struct scst_reactor *r);
+/* Something now waits for a completion marked not urgent (more to send behind
+ * it): this turn's wait wakes for the first completion again. */
+void scst_reactor_urgent(struct scst_reactor *r);
+
 /* Run w->fn on r after the current event; only from r's own thread. */
 void scst_reactor_defer(struct scst_reactor *r, struct scst_work *w);
 

@@ -50,6 +50,8 @@ struct scst_reactor {
 	/* The ring was created disabled (single issuer): the first thread that runs
 	 * a turn enables it and becomes its only submitter. */
 	bool ring_disabled;
+	unsigned not_urgent; /* completions of this turn's SQEs nobody waits for */
+	bool urgent; /* ... until somebody did after all */
 };
 
 static _Thread_local struct scst_reactor *self_reactor;
@@ -327,6 +329,26 @@ static void run_tickers(struct scst_reactor *r)
 	}
 }
 
+void scst_reactor_sqe_not_urgent(struct scst_reactor *r)
+{
+	r->not_urgent++;
+}
+
+void scst_reactor_urgent(struct scst_reactor *r)
+{
+	r->urgent = true;
+}
+
+/*
+ * How many completions the turn's wait asks for. A send that has nothing
+ * queued behind it completes at once, and waking for it alone costs a second
+ * io_uring_enter per command (submit and wake, then wait for the next
+ * command): wait for it together with one more completion instead, but at
+ * most NOT_URGENT_WAIT_MS, so a quiet connection's send is still reaped soon.
+ */
+#define NOT_URGENT_MAX 8
+#define NOT_URGENT_WAIT_MS 1
+
 int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 {
 	struct { void *data; int res; uint32_t flags; } batch[CQE_BATCH];
@@ -346,10 +368,21 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
 	/* The one io_uring_enter() of this turn: submit and wait together. */
-	if (timeout_ms > 0)
+	if (timeout_ms > 0 && r->not_urgent && !r->urgent) {
+		unsigned nr = 1 + (r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX);
+
+		if (timeout_ms > NOT_URGENT_WAIT_MS) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = NOT_URGENT_WAIT_MS * 1000000L;
+		}
+		io_uring_submit_and_wait_timeout(&r->ring, &cqe, nr, &ts, NULL);
+	} else if (timeout_ms > 0) {
 		io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
-	else
+	} else {
 		io_uring_submit(&r->ring);
+	}
+	r->not_urgent = 0;
+	r->urgent = false;
 	r->now_ms = monotonic_ms();
 
 	do {

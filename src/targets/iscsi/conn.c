@@ -178,6 +178,9 @@ void iscsi_tx_queue(struct iscsi_conn *c, struct iscsi_tx *t)
 	else
 		c->txq_head = t;
 	c->txq_tail = t;
+	/* Queued behind a send in flight: its completion matters now. */
+	if (c->tx_inflight)
+		scst_reactor_urgent(c->r);
 	tx_kick(c);
 }
 
@@ -296,6 +299,9 @@ static void tx_submit(struct iscsi_conn *c)
 		c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
 		io_uring_prep_sendmsg(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
 	}
+	/* Nothing waits behind this send: its completion only frees what it sent. */
+	if (!c->txq_head)
+		scst_reactor_sqe_not_urgent(c->r);
 	c->tx_inflight = true;
 }
 
