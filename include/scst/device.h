@@ -117,6 +117,9 @@ struct scst_device {
 	bool removable;
 	bool o_direct;
 	uint32_t delay_ms; /* vdisk_nullio: complete every I/O this much later (tests) */
+	/* LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT of READ CAPACITY(16), as SCST's
+	 * lb_per_pb_exp; by default 3 at 512-byte blocks (4 KiB pages), else 0. */
+	uint8_t lb_per_pb_exp;
 	char t10_dev_id[17];
 	char usn[21];
 	char t10_vendor_id[9];

@@ -77,7 +77,10 @@ static const struct {
 	{ "t10_dev_id", true }, { "usn", true }, { "rotational", true },
 	{ "thin_provisioned", false }, { "removable", false }, { "o_direct", false },
 	{ "t10_vendor_id", true }, { "prod_id", true }, { "prod_rev_lvl", true },
+	{ "lb_per_pb_exp", false },
 };
+
+#define LB_PER_PB_EXP_DEFAULT 0xff /* worked out from the block size */
 
 static bool known_attr(const struct scst_dev_handler *h, const char *name)
 {
@@ -117,6 +120,10 @@ static int device_apply_attr(struct scst_device *d, const char *k, const char *v
 		if (parse_u64(v, &n) || (n != 512 && n != 4096))
 			return scst_errf(err, errlen, -EINVAL, "blocksize must be 512 or 4096");
 		d->block_size = (uint32_t)n;
+	} else if (!strcmp(k, "lb_per_pb_exp")) {
+		if (parse_u64(v, &n) || n > 7)
+			return scst_errf(err, errlen, -EINVAL, "lb_per_pb_exp must be 0 to 7");
+		d->lb_per_pb_exp = (uint8_t)n;
 	} else if (!strcmp(k, "delay_ms")) {
 		if (parse_u64(v, &n) || n > 60000)
 			return scst_errf(err, errlen, -EINVAL, "delay_ms must be 0 to 60000");
@@ -241,6 +248,7 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 	d->handler = h;
 	d->type = h->type;
 	d->block_size = 512;
+	d->lb_per_pb_exp = LB_PER_PB_EXP_DEFAULT;
 	d->rotational = true;
 	hash = name_hash(name);
 	scst_copy_str(d->t10_dev_id, sizeof(d->t10_dev_id), name);
@@ -256,6 +264,10 @@ int scst_device_add(const char *handler, const char *name, const char *attrs, ch
 		return ret;
 	}
 	d->block_shift = d->block_size == 4096 ? 12 : 9;
+	/* 512-byte blocks sit on 4 KiB pages and file system blocks: 8 to a physical
+	 * block tells initiators to align to 4 KiB (SBC-3 5.16.2). */
+	if (d->lb_per_pb_exp == LB_PER_PB_EXP_DEFAULT)
+		d->lb_per_pb_exp = d->block_size == 512 ? 3 : 0;
 	d->wce = !d->write_through;
 	d->tas = true;
 	pthread_mutex_init(&d->lock, NULL);
@@ -339,6 +351,8 @@ int scst_device_get_attr(struct scst_device *d, const char *attr, char *buf, siz
 		snprintf(buf, len, "%d", d->removable);
 	else if (!strcmp(attr, "o_direct"))
 		snprintf(buf, len, "%d", d->o_direct);
+	else if (!strcmp(attr, "lb_per_pb_exp"))
+		snprintf(buf, len, "%u", d->lb_per_pb_exp);
 	else if (!strcmp(attr, "delay_ms"))
 		snprintf(buf, len, "%" PRIu32, d->delay_ms);
 	else if (!strcmp(attr, "t10_vendor_id"))

@@ -32,11 +32,9 @@ void scst_sbc_read_capacity16(struct scst_cmd *cmd)
 	memset(b, 0, sizeof(b));
 	scst_put_be64(b, last_lba(dev));
 	scst_put_be32(b + 8, dev->block_size);
-	/* No protection information. LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: 512-byte
-	 * blocks sit on 4 KiB pages and file system blocks, so 8 to a physical block
-	 * (2^3), which tells initiators to align to 4 KiB (SBC-3 5.16.2). */
-	if (dev->block_size == 512)
-		b[13] = 3;
+	/* No protection information. LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: the
+	 * device's lb_per_pb_exp (device.c). */
+	b[13] = dev->lb_per_pb_exp & 0x0f;
 	/* LBPME and LBPRZ only when unmapping really happens (SBC-3 4.7.3.2). */
 	if (dev->thin_provisioned && (dev->handler->caps & SCST_DH_CAP_UNMAP))
 		b[14] = 0x80 | 0x40;

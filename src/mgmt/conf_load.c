@@ -61,6 +61,7 @@ static const struct attr_spec device_attrs[] = {
 	{ "t10_vendor_id", V_STR, 0, 8, NULL },
 	{ "prod_id", V_STR, 0, 16, NULL },
 	{ "prod_rev_lvl", V_STR, 0, 4, NULL },
+	{ "lb_per_pb_exp", V_UINT, 0, 7, NULL },
 };
 
 /* Driver-level attributes (TARGET_DRIVER block). */

@@ -74,6 +74,8 @@ static const char *attr_default(const struct scst_device *d, const char *name, c
 			return fixed[i].dflt;
 	if (!strcmp(name, "t10_dev_id"))
 		return d->name;
+	if (!strcmp(name, "lb_per_pb_exp"))
+		return d->block_size == 512 ? "3" : "0";
 	if (!strcmp(name, "usn")) {
 		default_usn(d->name, buf, len);
 		return buf;

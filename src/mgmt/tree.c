@@ -137,7 +137,7 @@ static const char *const known_drivers[] = { "iscsi", "local" };
 static const char *const device_attrs[] = {
 	"handler", "filename", "size", "blocksize", "read_only", "write_through", "nv_cache",
 	"t10_dev_id", "usn", "rotational", "thin_provisioned", "removable", "o_direct",
-	"t10_vendor_id", "prod_id", "prod_rev_lvl",
+	"t10_vendor_id", "prod_id", "prod_rev_lvl", "lb_per_pb_exp",
 };
 
 /* The I/O counters of a device (struct scst_device_stats), in the order listed. */

@@ -8,6 +8,8 @@
 #   removable vdisk_fileio with removable 1, only the families that need
 #             removable media (they skip on a fixed disk)
 #   readonly  vdisk_fileio with read_only 1, only the ReadOnly family
+#   thin512-lbppb1  thin512 with lb_per_pb_exp 0 (one logical block per physical
+#             block), only GetLBAStatus.UnmapSingle (see below)
 #   slow-sanitize  vdisk_nullio with delay_ms 30, only Sanitize.Reset: a
 #             SANITIZE OVERWRITE of its 256 MiB then takes about 8 s, longer
 #             than the 4 s of resets and reconnection the test puts it through
@@ -20,21 +22,29 @@ command -v iscsi-test-cu >/dev/null || { skip "iscsi-test-cu" "libiscsi-bin not 
 
 # Failures still owned by an open issue (none now).
 todo=${CONFORMANCE_TODO:-'^$'}
-# Tests whose expectation does not hold for any fast device, each with why. They
-# are reported as TODO lines with the reason, never silently passed.
-#   Sanitize.Reset: expects a SANITIZE OVERWRITE to still be running 4 s after it
-#   was sent; overwriting the 256 MiB file LUN takes well under a second, so
-#   the test runs (and passes) in the slow-sanitize configuration instead and
-#   is a skip with that reason in the file configurations.
-#   GetLBAStatus.UnmapSingle: with 8 logical blocks per physical block it asks for
-#   the status at LBA i+1 but expects the first descriptor to start at i+8
-#   (SBC-3 5.20: it starts at the requested LBA); it passes only when LBPPB is 1.
-known='^GetLBAStatus\.UnmapSingle$'
+# Tests whose premise holds only in some configurations run (and must pass)
+# there, and are skips with the reason in the others; a failure here is never
+# silently passed:
+#   Sanitize.Reset expects a SANITIZE OVERWRITE still running 4 s after it was
+#   sent; the 256 MiB file LUN is overwritten in well under a second, so it runs
+#   in slow-sanitize.
+#   GetLBAStatus.UnmapSingle asks for the status at LBA i+1 but expects the first
+#   descriptor at i+LBPPB (SBC-3 5.20: it starts at the requested LBA), which
+#   holds only for one logical block per physical block: it runs in
+#   thin512-lbppb1 and thin4096, not in thin512 (LBPPB 8).
+# Known failures with a reason (TODO lines), none now.
+known='^$'
 known_why() {
-	echo "test expects a descriptor at i+LBPPB for a request at i+1 (libiscsi bug with LBPPB > 1)"
+	echo "known"
 }
-elsewhere='^Sanitize\.Reset$'
-elsewhere_why="runs in the slow-sanitize configuration: the 256 MiB file is overwritten long before the test's 4 s of resets are over"
+# elsewhere_why LABEL NAME: why NAME is skipped in LABEL, or nothing.
+elsewhere_why() {
+	case $1:$2 in
+	slow-sanitize:* | thin512-lbppb1:*) ;;
+	*:Sanitize.Reset) echo "runs in the slow-sanitize configuration: the 256 MiB file is overwritten long before the test's 4 s of resets are over" ;;
+	thin512:GetLBAStatus.UnmapSingle) echo "runs in thin512-lbppb1: with LBPPB 8 the test wants the first descriptor at i+8 for a request at i+1, against SBC-3 5.20" ;;
+	esac
+}
 
 IQN=iqn.2026-11.org.scst:cu
 INI_A=iqn.2026-11.org.test:init-a
@@ -81,15 +91,16 @@ CONF
 	fi
 	# The same suite appears under several families; keep each test once, worst result first.
 	sort -k2,2 -k1,1 "$TMPD/cu.res" | awk '!seen[$2]++' >"$TMPD/cu.uniq"
-	local p=0 f=0 s=0 res name
+	local p=0 f=0 s=0 res name why
 	while read -r res name; do
 		case $res in
 		PASS) ok "$label: $name"; p=$((p + 1)) ;;
 		SKIP) skip "$label: $name" "skipped by iscsi-test-cu"; s=$((s + 1)) ;;
 		FAIL)
 			f=$((f + 1))
-			if [[ $name =~ $elsewhere && $label != slow-sanitize ]]; then
-				skip "$label: $name" "$elsewhere_why"; f=$((f - 1)); s=$((s + 1))
+			why=$(elsewhere_why "$label" "$name")
+			if [ -n "$why" ]; then
+				skip "$label: $name" "$why"; f=$((f - 1)); s=$((s + 1))
 			elif [[ $name =~ $known ]]; then not_ok "$label: $name # TODO $(known_why "$name")"
 			elif [[ $name =~ $todo ]]; then not_ok "$label: $name # TODO issue 5"
 			else not_ok "$label: $name"; fi ;;
@@ -102,6 +113,8 @@ CONF
 }
 
 run_config thin512 "		thin_provisioned 1"
+run_config thin512-lbppb1 "		thin_provisioned 1
+		lb_per_pb_exp 0" ALL.GetLBAStatus.UnmapSingle
 run_config thin4096 "		thin_provisioned 1
 		blocksize 4096"
 # Each PREVENT ALLOW test on a fresh daemon: run one after another, the reset
