@@ -37,7 +37,8 @@ wait $QIO 2>/dev/null
 [ $rc -eq 0 ] && ok "scstd exits 0 on SIGTERM under load" || not_ok "scstd exits 0 on SIGTERM under load (status $rc)"
 # Only whole lines count: drop a last line that has no newline.
 [ -z "$(tail -c 1 "$TMPD/qio.out")" ] || sed -i '$d' "$TMPD/qio.out"
-acked=$(grep -c "^wrote 65536/65536 bytes at offset [0-9]*$" "$TMPD/qio.out")
+WROTE='^wrote 65536/65536 bytes at offset [0-9]*$'
+acked=$(grep -c "$WROTE" "$TMPD/qio.out")
 echo "# writes acknowledged before SIGTERM: $acked of 8192"
 [ "$acked" -gt 0 ] && ok "some writes completed before SIGTERM" || not_ok "some writes completed before SIGTERM"
 bad=0
@@ -46,6 +47,6 @@ while read -r off; do
 	want=$(printf '%02x' $((i % 255 + 1)))
 	got=$(od -An -tx1 -v -j "$off" -N 65536 "$TMPD/lun.img" | tr -s ' \n' '\n\n' | grep -v '^$' | sort -u | tr '\n' ' ')
 	[ "$got" = "$want " ] || { bad=$((bad + 1)); [ $bad -le 3 ] && echo "# offset $off: want $want got $got"; }
-done < <(grep -o "^wrote 65536/65536 bytes at offset [0-9]*$" "$TMPD/qio.out" | awk '{print $NF}')
+done < <(grep "$WROTE" "$TMPD/qio.out" | awk '{print $NF}')
 [ $bad -eq 0 ] && ok "every acknowledged write is in the file ($acked checked)" || not_ok "every acknowledged write is in the file ($bad of $acked missing)"
 check_sanitizers
