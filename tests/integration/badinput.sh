@@ -29,7 +29,7 @@ qemu-io -f raw -c "read 0 4k" -c "sleep 4000" -c "read -P 0 4k 4k" "iscsi://127.
 GOOD=$!
 EXTRA_PIDS=$GOOD
 
-for sc in truncated-bhs big-dsl bad-opcode text-no-equals huge-key-value dataout-unknown-tag cmdsn-outside-window; do
+for sc in truncated-bhs truncated-data big-dsl bad-opcode text-no-equals huge-key-value dataout-unknown-tag cmdsn-outside-window; do
 	if timeout 20 "$PDU" 127.0.0.1 "$PORT" "$sc" "$T" >"$TMPD/$sc.out" 2>&1; then
 		ok "$sc: $(tail -n 1 "$TMPD/$sc.out")"
 	else

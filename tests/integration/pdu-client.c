@@ -9,8 +9,8 @@
  * per scenario), 1 when it answered wrongly, 2 when it hung (5 s receive
  * timeout) where an answer was due, 3 on a setup failure.
  *
- * Scenarios: truncated-bhs, big-dsl, bad-opcode, text-no-equals,
- * huge-key-value, dataout-unknown-tag, cmdsn-outside-window.
+ * Scenarios: truncated-bhs, truncated-data, big-dsl, bad-opcode,
+ * text-no-equals, huge-key-value, dataout-unknown-tag, cmdsn-outside-window.
  *
  * Protocol scenarios (iscsi-proto.sh; LUN 0 a disk, LUN 1 another disk, LUN 5
  * absent): digest-io, digest-bad-dataout, digest-bad-immediate,
@@ -934,6 +934,42 @@ static void fill_random(uint8_t *p, size_t n)
 		rng_state ^= rng_state << 17;
 		p[i] = (uint8_t)(rng_state >> 24);
 	}
+}
+
+/*
+ * A WRITE whose 64 KiB of immediate data stops after 40000 bytes, then EOF. The
+ * target receives a large data segment straight into the command's buffer with
+ * the next header's receive linked behind it: the short data receive breaks the
+ * link, and the target must then see the EOF and close, without a status.
+ */
+static int sc_truncated_data(void)
+{
+	static uint8_t pdu[BHS + 65536];
+	uint32_t bs;
+	int r;
+
+	if (block_size(0, &bs) || 65536 > t_first_burst || 65536 > t_mrdsl)
+		return 3;
+	memset(pdu, 0, BHS);
+	pdu[0] = 0x01;
+	pdu[1] = 0x80 | 0x20 | 0x01; /* F, W, SIMPLE */
+	set_dlen(pdu, 65536);
+	put32(pdu + 16, 0x150);
+	put32(pdu + 20, 65536);
+	put32(pdu + 24, cmdsn);
+	put32(pdu + 28, exp_statsn);
+	cdb_rw10(pdu + 32, 0x2a, 0, (uint16_t)(65536 / bs));
+	fill_random(pdu + BHS, 65536);
+	if (send_all(pdu, BHS + 40000))
+		return 3;
+	shutdown(fd, SHUT_WR);
+	r = recv_pdu();
+	if (r == R_CLOSED) {
+		printf("closed: the target dropped the connection, no status\n");
+		return 0;
+	}
+	printf("%s: %s\n", r == R_TIMEOUT ? "hung" : "wrong", r == R_PDU ? "a PDU came back" : what(r));
+	return r == R_TIMEOUT ? 2 : 1;
 }
 
 #define IO_LEN (256u * 1024)
@@ -1982,6 +2018,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(sc, "truncated-bhs"))
 		rc = sc_truncated_bhs();
+	else if (!strcmp(sc, "truncated-data"))
+		rc = sc_truncated_data();
 	else if (!strcmp(sc, "big-dsl"))
 		rc = sc_big_dsl();
 	else if (!strcmp(sc, "bad-opcode"))

@@ -29,6 +29,7 @@ static unsigned conn_nr;
 
 static void rx_submit(struct iscsi_conn *c);
 static void rx_complete(struct scst_io_cb *cb, int res, uint32_t flags);
+static void rx_data_complete(struct scst_io_cb *cb, int res, uint32_t flags);
 static void tx_complete(struct scst_io_cb *cb, int res, uint32_t flags);
 static void tx_kick(struct iscsi_conn *c);
 static void conn_ticker(struct scst_ticker *t, uint64_t now_ms);
@@ -589,6 +590,37 @@ static void rx_process(struct iscsi_conn *c)
 	}
 }
 
+static void rx_submit_stage(struct iscsi_conn *c)
+{
+	struct io_uring_sqe *sqe = scst_reactor_sqe(c->r, &c->rx_cb);
+
+	c->rx_iov[0] = (struct iovec){ c->stage, ISCSI_STAGE_SIZE };
+	c->rx_iov_seg[0] = -1;
+	c->rx_iov_cnt = 1;
+	io_uring_prep_recv(sqe, c->fd, c->stage, ISCSI_STAGE_SIZE, 0);
+	c->rx_inflight = true;
+}
+
+/*
+ * A large data segment: one receive of all of it into the command's buffer
+ * (MSG_WAITALL lets the kernel gather the TCP segments as they come instead of
+ * waking us with each piece), and the stage's receive of what follows linked
+ * behind it. When the next PDU is already queued both complete in the same
+ * turn: one io_uring_enter per large PDU instead of one per receive. A short
+ * data receive breaks the link and the stage's receive ends with -ECANCELED.
+ */
+static void rx_submit_linked(struct iscsi_conn *c, struct iscsi_rx_seg *s)
+{
+	struct io_uring_sqe *sqe = scst_reactor_sqe(c->r, &c->rx_data_cb);
+
+	io_uring_prep_recv(sqe, c->fd, s->p, s->len, MSG_WAITALL);
+	sqe->flags |= IOSQE_IO_LINK;
+	c->rx_data_seg = s;
+	c->rx_data_inflight = true;
+	c->rx_linked = true;
+	rx_submit_stage(c);
+}
+
 static void rx_submit(struct iscsi_conn *c)
 {
 	struct io_uring_sqe *sqe;
@@ -606,17 +638,7 @@ static void rx_submit(struct iscsi_conn *c)
 			c->cur_seg++;
 		if (c->cur_seg < c->nseg && !c->seg[c->cur_seg].discard &&
 		    c->seg[c->cur_seg].len >= ISCSI_RX_WAITALL_MIN) {
-			/* A large data segment: one receive of all of it into the command's
-			 * buffer. MSG_WAITALL lets the kernel gather the TCP segments as they
-			 * come, instead of waking us with each piece. */
-			struct iscsi_rx_seg *s = &c->seg[c->cur_seg];
-
-			c->rx_iov[0] = (struct iovec){ s->p, s->len };
-			c->rx_iov_seg[0] = (int8_t)c->cur_seg;
-			c->rx_iov_cnt = 1;
-			sqe = scst_reactor_sqe(c->r, &c->rx_cb);
-			io_uring_prep_recv(sqe, c->fd, s->p, s->len, MSG_WAITALL);
-			c->rx_inflight = true;
+			rx_submit_linked(c, &c->seg[c->cur_seg]);
 			return;
 		}
 		/* Large segments go straight to their destination; small ones via the stage. */
@@ -636,19 +658,19 @@ static void rx_submit(struct iscsi_conn *c)
 			}
 		}
 	}
+	if (!n) {
+		/* Only the stage (the common case: waiting for the next header). */
+		rx_submit_stage(c);
+		return;
+	}
 	c->rx_iov[n] = (struct iovec){ c->stage, ISCSI_STAGE_SIZE };
 	c->rx_iov_seg[n++] = -1;
 	c->rx_iov_cnt = n;
 	sqe = scst_reactor_sqe(c->r, &c->rx_cb);
-	if (n == 1) {
-		/* Only the stage (the common case: waiting for the next header). */
-		io_uring_prep_recv(sqe, c->fd, c->stage, ISCSI_STAGE_SIZE, 0);
-	} else {
-		memset(&c->rx_msg, 0, sizeof(c->rx_msg));
-		c->rx_msg.msg_iov = c->rx_iov;
-		c->rx_msg.msg_iovlen = n;
-		io_uring_prep_recvmsg(sqe, c->fd, &c->rx_msg, 0);
-	}
+	memset(&c->rx_msg, 0, sizeof(c->rx_msg));
+	c->rx_msg.msg_iov = c->rx_iov;
+	c->rx_msg.msg_iovlen = n;
+	io_uring_prep_recvmsg(sqe, c->fd, &c->rx_msg, 0);
 	c->rx_inflight = true;
 }
 
@@ -679,6 +701,15 @@ static void rx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 	uint32_t left;
 
 	c->rx_inflight = false;
+	if (c->rx_linked) {
+		c->rx_linked = false;
+		if (res == -ECANCELED && !c->closing) {
+			/* The data receive before it came up short: receive the rest. */
+			rx_process(c);
+			rx_submit(c);
+			return;
+		}
+	}
 	if (res <= 0 && !c->closing)
 		iscsi_conn_close(c, res == 0 ? "closed by peer" : "receive failed");
 	if (c->closing) {
@@ -702,6 +733,28 @@ static void rx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 	}
 	rx_process(c);
 	rx_submit(c);
+	if (c->closing)
+		iscsi_conn_maybe_free(c);
+}
+
+static void rx_data_complete(struct scst_io_cb *cb, int res, uint32_t flags)
+{
+	struct iscsi_conn *c = scst_container_of(cb, struct iscsi_conn, rx_data_cb);
+
+	(void)flags;
+	c->rx_data_inflight = false;
+	if (res <= 0 && !c->closing)
+		iscsi_conn_close(c, res == 0 ? "closed by peer" : "receive failed");
+	if (c->closing) {
+		/* The stage's receive (cancelled) completes next and releases the command. */
+		iscsi_conn_maybe_free(c);
+		return;
+	}
+	c->last_rx_ms = scst_reactor_now_ms(c->r);
+	seg_filled(c, c->rx_data_seg, c->rx_data_seg->p, (uint32_t)res);
+	/* The stage is empty (its receive is in flight): this finishes the PDU if
+	 * nothing but the data segment was missing. */
+	rx_process(c);
 	if (c->closing)
 		iscsi_conn_maybe_free(c);
 }
@@ -983,6 +1036,7 @@ void iscsi_conn_start(int fd, const struct iscsi_portal_info *portal, const char
 		return;
 	}
 	c->rx_cb.fn = rx_complete;
+	c->rx_data_cb.fn = rx_data_complete;
 	c->tx_cb.fn = tx_complete;
 	c->rx_state = ISCSI_RX_HDR;
 	c->hdr_need = ISCSI_BHS_LEN;
@@ -1074,7 +1128,8 @@ void iscsi_conn_maybe_free(struct iscsi_conn *c)
 {
 	bool go;
 
-	if (!c->closing || c->free_queued || c->rx_inflight || c->tx_inflight || !c->sess_done ||
+	if (!c->closing || c->free_queued || c->rx_inflight || c->rx_data_inflight ||
+	    c->tx_inflight || !c->sess_done ||
 	    c->tmf_pending)
 		return;
 	pthread_mutex_lock(&iscsi_global_lock);

@@ -249,6 +249,7 @@ struct iscsi_conn {
 	unsigned tmf_pending;
 	unsigned posted_refs; /* under iscsi_global_lock */
 	bool rx_inflight;
+	bool rx_data_inflight; /* a large data segment's receive, linked before the stage's */
 	bool tx_inflight;
 	bool in_list;
 	struct scst_work free_work;
@@ -295,6 +296,9 @@ struct iscsi_conn {
 
 	/* Receive machine. */
 	struct scst_io_cb rx_cb;
+	struct scst_io_cb rx_data_cb;
+	bool rx_linked; /* the stage receive in flight is linked behind rx_data_cb's */
+	struct iscsi_rx_seg *rx_data_seg; /* segment rx_data_cb's receive fills */
 	enum iscsi_rx_state rx_state;
 	uint8_t hdr[ISCSI_HDR_MAX];
 	uint32_t hdr_have, hdr_need;
