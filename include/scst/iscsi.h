@@ -17,7 +17,7 @@
 struct scst_iscsi_limits {
 	uint32_t max_recv_dsl; /* MaxRecvDataSegmentLength we declare; default 262144 */
 	uint32_t max_burst; /* MaxBurstLength; default 1048576 */
-	uint32_t first_burst; /* FirstBurstLength; default 65536 */
+	uint32_t first_burst; /* FirstBurstLength; default 262144 */
 	uint32_t max_outstanding_r2t; /* default 32 */
 	uint32_t queue_depth; /* CmdSN window per session; default 128, at most 1024 */
 	uint32_t nop_interval_ms; /* idle time before a NOP-In ping; default 5000 */

@@ -56,7 +56,7 @@ timeout 40 "$PDU" 127.0.0.1 "$PORT" nop-answer "$T" >"$TMPD/nop-answer.out" 2>"$
 ANSWER=$!
 EXTRA_PIDS="$SILENT $ANSWER"
 
-for sc in digest-io digest-bad-dataout digest-bad-immediate digest-bad-header reinstate \
+for sc in digest-io first-burst digest-bad-dataout digest-bad-immediate digest-bad-header reinstate \
 	nop-echo logout-close logout-recovery tmf; do
 	run_sc "$sc"
 	scstd_alive || { not_ok "scstd alive after $sc"; exit 1; }

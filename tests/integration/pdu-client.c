@@ -13,7 +13,7 @@
  * text-no-equals, huge-key-value, dataout-unknown-tag, cmdsn-outside-window.
  *
  * Protocol scenarios (iscsi-proto.sh; LUN 0 a disk, LUN 1 another disk, LUN 5
- * absent): digest-io, digest-bad-dataout, digest-bad-immediate,
+ * absent): digest-io, first-burst, digest-bad-dataout, digest-bad-immediate,
  * digest-bad-header, reinstate, nop-echo, nop-silent, nop-answer,
  * logout-close, logout-recovery, tmf. Each logs in by itself (its own ISID)
  * and ends with a one-line summary on stdout; exit 0 pass, 1 wrong answer,
@@ -58,6 +58,7 @@ static uint8_t isid_q[3] = { 0x12, 0x34, 0x56 }; /* qualifier part of our ISID *
 static uint16_t tsih_req; /* TSIH the next login asks for: 0 opens a session */
 static uint16_t tsih_got; /* TSIH the last successful login was given */
 static bool want_digests;
+static uint32_t offer_first_burst; /* FirstBurstLength the login offers; 0: none (RFC default) */
 /* What the target declared or negotiated (RFC 7143 13.10-13.14). */
 static uint32_t t_mrdsl = 8192, t_first_burst = 65536, t_max_burst = 262144;
 static bool t_imm = true, t_initial_r2t = true;
@@ -426,6 +427,10 @@ static int login_ex(const char *target)
 				n = add_key(keys, n, "ErrorRecoveryLevel=0");
 				n = add_key(keys, n, "InitialR2T=Yes");
 				n = add_key(keys, n, "ImmediateData=Yes");
+				if (offer_first_burst) {
+					snprintf(kv, sizeof(kv), "FirstBurstLength=%u", offer_first_burst);
+					n = add_key(keys, n, kv);
+				}
 			}
 			snprintf(kv, sizeof(kv), "MaxRecvDataSegmentLength=%u", our_mrdsl);
 			n = add_key(keys, n, kv);
@@ -1103,6 +1108,41 @@ static int sc_digest_bad_data(bool immediate)
 	}
 	printf("bad %s digest: %s, nothing written (old contents read back on a new connection)\n",
 	       where, rejected ? "Reject reason 0x02 Data Digest Error" : "connection closed");
+	return 0;
+}
+
+/*
+ * The target's default FirstBurstLength is 256 KiB (as large as its
+ * MaxRecvDataSegmentLength): offered as much, a 256 KiB write goes whole as
+ * immediate data with its command, with no R2T round trip, and reads back.
+ */
+static int sc_first_burst(void)
+{
+	static uint8_t wbuf[IO_LEN], rbuf[IO_LEN];
+	uint32_t bs;
+
+	offer_first_burst = IO_LEN;
+	if (open_conn(false) || block_size(0, &bs))
+		return 3;
+	if (t_first_burst != IO_LEN || t_mrdsl < IO_LEN) {
+		printf("wrong: FirstBurstLength %u, MaxRecvDataSegmentLength %u (both should be %u)\n",
+		       t_first_burst, t_mrdsl, IO_LEN);
+		return 1;
+	}
+	fill_random(wbuf, sizeof(wbuf));
+	if (rw10(0, true, 0, wbuf, IO_LEN, bs))
+		return 1;
+	if (st_imm != IO_LEN || st_r2ts || st_douts) {
+		printf("wrong: the write went as %u bytes immediate, %u R2T, %u Data-Out\n", st_imm,
+		       st_r2ts, st_douts);
+		return 1;
+	}
+	if (rw10(0, false, 0, rbuf, IO_LEN, bs) || memcmp(rbuf, wbuf, IO_LEN)) {
+		printf("wrong: the 256 KiB written as immediate data did not read back\n");
+		return 1;
+	}
+	printf("FirstBurstLength %u by default: a 256 KiB write went whole as immediate data, "
+	       "no R2T, and read back equal\n", t_first_burst);
 	return 0;
 }
 
@@ -1964,6 +2004,7 @@ static const struct {
 	{ "reset-other-tas1", sc_reset_other_tas1 },
 	{ "abort-slow", sc_abort_slow },
 	{ "digest-io", sc_digest_io },
+	{ "first-burst", sc_first_burst },
 	{ "digest-bad-dataout", sc_digest_bad_dataout },
 	{ "digest-bad-immediate", sc_digest_bad_immediate },
 	{ "digest-bad-header", sc_digest_bad_header },

@@ -14,10 +14,10 @@
 #include "iscsi_priv.h"
 
 struct scst_iscsi_limits iscsi_limits = {
-	.max_recv_dsl = 262144,
-	.max_burst = 1048576,
-	.first_burst = 65536,
-	.max_outstanding_r2t = 32,
+	.max_recv_dsl = ISCSI_DEF_MAX_RECV_DSL,
+	.max_burst = ISCSI_DEF_MAX_BURST,
+	.first_burst = ISCSI_DEF_FIRST_BURST,
+	.max_outstanding_r2t = ISCSI_DEF_MAX_OUTSTANDING_R2T,
 	.queue_depth = 128,
 	.nop_interval_ms = 5000,
 	.nop_timeout_ms = 10000,

@@ -40,12 +40,22 @@ struct iscsi_params {
 	uint32_t max_connections;
 };
 
+/*
+ * The target's defaults, for every portal and target that does not set its own.
+ * FirstBurstLength is as large as one data segment: a write of up to 256 KiB then
+ * travels as immediate data with its command, without an R2T round trip.
+ */
+#define ISCSI_DEF_MAX_RECV_DSL 262144
+#define ISCSI_DEF_MAX_BURST 1048576
+#define ISCSI_DEF_FIRST_BURST 262144
+#define ISCSI_DEF_MAX_OUTSTANDING_R2T 32
+
 /* Target-side defaults and limits a portal offers; see iscsi_target_limits_default(). */
 struct iscsi_target_limits {
-	uint32_t max_recv_dsl; /* default 262144, up to 16777215 */
-	uint32_t max_burst; /* default 1048576 */
-	uint32_t first_burst; /* default 262144 */
-	uint32_t max_outstanding_r2t; /* default 32 */
+	uint32_t max_recv_dsl; /* up to 16777215 */
+	uint32_t max_burst;
+	uint32_t first_burst;
+	uint32_t max_outstanding_r2t;
 	/* The target's own offer for the boolean and list keys; zero values are the
 	 * defaults (take unsolicited and immediate data, either digest). */
 	bool initial_r2t; /* InitialR2T=Yes: require R2T for all data */

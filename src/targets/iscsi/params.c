@@ -108,24 +108,23 @@ void iscsi_params_rfc_defaults(struct iscsi_params *p)
 
 void iscsi_target_limits_default(struct iscsi_target_limits *lim)
 {
-	lim->max_recv_dsl = 262144;
-	lim->max_burst = 1048576;
-	/* As large as one data segment: a write of up to 256 KiB then travels as
-	 * immediate data with its command, without an R2T round trip. */
-	lim->first_burst = 262144;
-	lim->max_outstanding_r2t = 32;
+	lim->max_recv_dsl = ISCSI_DEF_MAX_RECV_DSL;
+	lim->max_burst = ISCSI_DEF_MAX_BURST;
+	lim->first_burst = ISCSI_DEF_FIRST_BURST;
+	lim->max_outstanding_r2t = ISCSI_DEF_MAX_OUTSTANDING_R2T;
 }
 
 void iscsi_target_limits_clamp(struct iscsi_target_limits *lim)
 {
 	if (lim->max_recv_dsl < 512 || lim->max_recv_dsl > 16777215)
-		lim->max_recv_dsl = 262144;
+		lim->max_recv_dsl = ISCSI_DEF_MAX_RECV_DSL;
 	if (lim->max_burst < 512 || lim->max_burst > 16777215)
-		lim->max_burst = 1048576;
+		lim->max_burst = ISCSI_DEF_MAX_BURST;
 	if (lim->first_burst < 512 || lim->first_burst > lim->max_burst)
-		lim->first_burst = lim->max_burst < 262144 ? lim->max_burst : 262144;
+		lim->first_burst = lim->max_burst < ISCSI_DEF_FIRST_BURST ? lim->max_burst :
+									  ISCSI_DEF_FIRST_BURST;
 	if (lim->max_outstanding_r2t < 1 || lim->max_outstanding_r2t > 65535)
-		lim->max_outstanding_r2t = 32;
+		lim->max_outstanding_r2t = ISCSI_DEF_MAX_OUTSTANDING_R2T;
 }
 
 void iscsi_neg_init(struct iscsi_neg *n, const struct iscsi_target_limits *lim)
