@@ -52,9 +52,16 @@ struct scst_reactor {
 	bool ring_disabled;
 	unsigned not_urgent; /* completions of this turn's SQEs nobody waits for */
 	bool urgent; /* ... until somebody did after all */
+	unsigned poll_us; /* spin this long before sleeping; 0: never */
 };
 
 static _Thread_local struct scst_reactor *self_reactor;
+static unsigned default_poll_us;
+
+void scst_reactor_set_poll_us(unsigned us)
+{
+	default_poll_us = us > 1000000 ? 1000000 : us;
+}
 
 static uint64_t monotonic_ms(void)
 {
@@ -137,13 +144,23 @@ static int ring_init(struct scst_reactor *r, unsigned entries)
 		memset(&p, 0, sizeof(p));
 		/* A larger CQ ring absorbs bursts from many connections. */
 		p.flags = IORING_SETUP_CQSIZE | tries[i];
+		/* A spinning reactor learns from the SQ ring's flags, without a system
+		 * call, that task work (a completion to post) waits for it. Plain task
+		 * running would post completions by interrupting the spinning thread
+		 * instead: measured here, that costs more than the system call (QD 1
+		 * reads 46 us against 23 us, 4 KiB writes at QD 32 88k IOPS against 127k). */
+		if (r->poll_us && tries[i])
+			p.flags |= IORING_SETUP_TASKRUN_FLAG;
 		p.cq_entries = entries * 4;
 		ret = io_uring_queue_init_params(entries, &r->ring, &p);
 		if (ret != -EINVAL)
 			break;
 	}
-	if (ret == 0)
+	if (ret == 0) {
 		r->ring_disabled = (r->ring.flags & IORING_SETUP_R_DISABLED) != 0;
+		if (!(r->ring.flags & IORING_SETUP_TASKRUN_FLAG))
+			r->poll_us = 0; /* nothing to watch while spinning */
+	}
 	return ret;
 }
 
@@ -154,6 +171,7 @@ struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries)
 
 	if (!r)
 		return NULL;
+	r->poll_us = default_poll_us;
 	ret = ring_init(r, ring_entries);
 	if (ret < 0) {
 		free(r);
@@ -349,6 +367,66 @@ void scst_reactor_urgent(struct scst_reactor *r)
 #define NOT_URGENT_MAX 8
 #define NOT_URGENT_WAIT_MS 1
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Spin up to poll_us for more than `expect` completions, or for task work the
+ * kernel has queued for us (IORING_SQ_TASKRUN: a receive's data arrived, say).
+ * Reads only the shared rings: no system call while spinning.
+ */
+static bool spin_for_work(struct scst_reactor *r, unsigned expect)
+{
+	uint64_t end = monotonic_ns() + (uint64_t)r->poll_us * 1000u;
+
+	for (unsigned i = 1;; i++) {
+		if (io_uring_cq_ready(&r->ring) > expect ||
+		    (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN))
+			return true;
+		if (!(i % 64) && monotonic_ns() >= end)
+			return false;
+		cpu_relax();
+	}
+}
+
+/*
+ * The polling turn: submit without waiting (which also runs the task work
+ * already due), and when nothing beyond the expected send completions came
+ * back, spin before sleeping. A turn that finds work costs one system call
+ * as before; one that finds it by spinning costs two but no context switch.
+ */
+static void submit_and_poll(struct scst_reactor *r, unsigned expect, struct __kernel_timespec *ts)
+{
+	struct io_uring_cqe *cqe;
+
+	/* Nothing to submit and no task work due: straight to spinning. */
+	if (io_uring_sq_ready(&r->ring) ||
+	    (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN))
+		io_uring_submit_and_get_events(&r->ring);
+	if (io_uring_cq_ready(&r->ring) > expect)
+		return;
+	if (spin_for_work(r, expect)) {
+		if (io_uring_cq_ready(&r->ring) <= expect)
+			io_uring_get_events(&r->ring);
+		return;
+	}
+	io_uring_wait_cqes(&r->ring, &cqe, expect + 1, ts, NULL);
+}
+
 int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 {
 	struct { void *data; int res; uint32_t flags; } batch[CQE_BATCH];
@@ -368,7 +446,18 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
 	/* The one io_uring_enter() of this turn: submit and wait together. */
-	if (timeout_ms > 0 && r->not_urgent && !r->urgent) {
+	if (timeout_ms > 0 && r->poll_us) {
+		unsigned expect = 0;
+
+		if (r->not_urgent && !r->urgent) {
+			expect = r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX;
+			if (timeout_ms > NOT_URGENT_WAIT_MS) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = NOT_URGENT_WAIT_MS * 1000000L;
+			}
+		}
+		submit_and_poll(r, expect, &ts);
+	} else if (timeout_ms > 0 && r->not_urgent && !r->urgent) {
 		unsigned nr = 1 + (r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX);
 
 		if (timeout_ms > NOT_URGENT_WAIT_MS) {

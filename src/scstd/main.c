@@ -19,6 +19,7 @@
 #include "scst/core.h"
 #include "scst/iscsi.h"
 #include "scst/log.h"
+#include "scst/reactor.h"
 
 #define DEFAULT_TARGET "iqn.2026-11.org.scst:default"
 #define DEFAULT_FILE "/var/tmp/scst-default.img"
@@ -53,7 +54,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: scstd (-c FILE | --default [--default-file PATH]) [-f] [--portal ADDR:PORT]...\n"
-		"             [--threads N] [--control SOCKET] [--state-dir DIR] [--debug]\n"
+		"             [--threads N] [--poll-us US] [--control SOCKET] [--state-dir DIR] [--debug]\n"
 		"  -c, --config FILE     load FILE (scst.conf grammar)\n"
 		"      --default         built-in configuration: target " DEFAULT_TARGET "\n"
 		"                        with LUN 0 on a sparse 1 GiB file and LUN 1 on vdisk_nullio\n"
@@ -61,6 +62,8 @@ static void usage(FILE *out)
 		"  -f, --foreground      stay in the foreground and log to stderr\n"
 		"  -p, --portal A:P      listen on A:P (repeatable; default 0.0.0.0:3260; [::1]:3260 for IPv6)\n"
 		"  -t, --threads N       reactor threads (default: one per CPU)\n"
+		"      --poll-us US      a reactor spins up to US microseconds for work before it\n"
+		"                        sleeps (default 0): for reactors with CPUs of their own\n"
 		"  -s, --control SOCKET  scstadm's control socket (" SCST_CTL_DEFAULT_PATH ")\n"
 		"      --state-dir DIR   persistent reservation state files (" DEFAULT_STATE_DIR ")\n"
 		"  -d, --debug           log debug messages\n");
@@ -100,6 +103,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "portal", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "poll-us", required_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -109,7 +113,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *default_file = DEFAULT_FILE, *control = NULL;
 	const char *state_dir = NULL;
 	const char *portals[MAX_PORTALS];
-	unsigned nr_portals = 0, threads = 0;
+	unsigned nr_portals = 0, threads = 0, poll_us = 0;
 	bool use_default = false, foreground = false;
 	char err[512];
 	sigset_t sigs;
@@ -139,6 +143,17 @@ int main(int argc, char **argv)
 		case 't':
 			threads = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'P': {
+			char *end;
+			unsigned long us = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || us > 1000000) {
+				fprintf(stderr, "scstd: --poll-us: a number of microseconds up to 1000000\n");
+				return 2;
+			}
+			poll_us = (unsigned)us;
+			break;
+		}
 		case 's':
 			control = optarg;
 			break;
@@ -190,6 +205,7 @@ int main(int argc, char **argv)
 	if (ret)
 		scst_warn("state directory %s: %s; APTPL persistent reservations are refused",
 			  DEFAULT_STATE_DIR, strerror(-ret));
+	scst_reactor_set_poll_us(poll_us);
 	ret = scst_core_init(threads);
 	if (ret) {
 		scst_err("cannot start the core: %s", strerror(-ret));
