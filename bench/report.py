@@ -62,7 +62,10 @@ for m in meta["tests"].split():
     else:
         tests.append((m, int(meta["seq_qd"])))
 label = {"randread": "4K rand read", "randwrite": "4K rand write", "read": "128K seq read", "write": "128K seq write"}
-peers = [t for t in targets if t != "scst"]
+# scst and its variants (scst-poll: --poll-us) are ours; the others are peers.
+ours = [t for t in targets if t.split("-")[0] == "scst"]
+peers = [t for t in targets if t not in ours]
+pairs = [(o, p) for o in ours for p in peers]
 
 def value(t, k, m, q, pinned="1", key=None):
     rs = cell.get((t, k, m, q, pinned))
@@ -76,6 +79,7 @@ def missing(t, k):
     if status.get(t) != "ok": return "not started"
     return "n/a"
 
+poll_note = f", scst-poll: scstd --poll-us {meta.get('poll_us', '?')}" if "scst-poll" in targets else ""
 out = []
 P = out.append
 P(f"# scst bench {meta['stamp']}\n")
@@ -84,7 +88,7 @@ P(f"Each cell: {meta['runs']} runs of {meta['seconds']} s; "
   f"{'the first carries perf stat, the others give the medians (± = (max−min)/median)' if meta['perf'] == 'first' and int(meta['runs']) > 1 else 'median (± = (max−min)/median)'}; "
   f"one libiscsi session (bench/iscsi-load), target pinned to CPU {meta['target_cpu']} and initiator to CPU {meta['ini_cpu']}"
   f"{'' if meta['pin']=='1' else ' (NOT pinned)'}; LUNs of {int(meta['size'])>>20} MiB in {meta['dir']}"
-  f"{' (prefilled)' if meta['prefill']=='1' else ' (sparse)'}; scstd --threads {meta['threads']}. "
+  f"{' (prefilled)' if meta['prefill']=='1' else ' (sparse)'}; scstd --threads {meta['threads']}{poll_note}. "
   f"Daemons and initiator at nice {meta['nice']}. "
   f"Load average before/after: {meta['load0']} / {meta['load1']}.\n")
 oth = sorted(f(r["other_cpus"]) for r in rows if f(r.get("other_cpus")) is not None)
@@ -97,9 +101,9 @@ P("Targets: " + ", ".join(f"**{t}**: {status.get(t,'not run')}" for t in targets
 def table(title, key, unit_note, nd, ratio_note):
     P(f"## {title}\n")
     P(unit_note + "\n")
-    hdr = "| LUN | test | QD | " + " | ".join(targets) + " | " + " | ".join(f"scst/{p}" for p in peers) + " |"
+    hdr = "| LUN | test | QD | " + " | ".join(targets) + " | " + " | ".join(f"{o}/{p}" for o, p in pairs) + " |"
     P(hdr)
-    P("|" + "---|" * (3 + len(targets) + len(peers)))
+    P("|" + "---|" * (3 + len(targets) + len(pairs)))
     for k in kinds:
         for m, q in tests:
             cells, vals = [], {}
@@ -112,8 +116,8 @@ def table(title, key, unit_note, nd, ratio_note):
                     cells.append(fmt(v, nd) + (f" ±{s:.0f}%" if s is not None and key is None else "")
                                  + (" ~" if key in (None, "tgt_cpu_us_per_cmd") and noisy(t, k, m, q) else ""))
             ratios = []
-            for p in peers:
-                a, b = vals.get("scst"), vals.get(p)
+            for o, p in pairs:
+                a, b = vals.get(o), vals.get(p)
                 ratios.append(f"{a/b:.2f}" if a and b else "—")
             P(f"| {k} | {label[m]} | {q} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     P("\n" + ratio_note + "\n")
@@ -131,8 +135,8 @@ table("Target context switches per command", "ctxsw_per_cmd",
       "scst/peer < 1: fewer context switches.")
 
 P("## Latency at QD 1 (µs, mean / p99, initiator side)\n")
-P("| LUN | test | " + " | ".join(targets) + " | " + " | ".join(f"scst/{p} (mean)" for p in peers) + " |")
-P("|" + "---|" * (2 + len(targets) + len(peers)))
+P("| LUN | test | " + " | ".join(targets) + " | " + " | ".join(f"{o}/{p} (mean)" for o, p in pairs) + " |")
+P("|" + "---|" * (2 + len(targets) + len(pairs)))
 for k in kinds:
     for m in ("randread", "randwrite"):
         if (m, 1) not in tests: continue
@@ -142,7 +146,7 @@ for k in kinds:
             if not rs: cells.append(missing(t, k)); continue
             vals[t] = med(clean(rs), "lat_us")
             cells.append(f"{vals[t]:.1f} / {med(clean(rs), 'p99_us'):.0f}" + (" ~" if noisy(t, k, m, 1) else ""))
-        ratios = [f"{vals['scst']/vals[p]:.2f}" if vals.get("scst") and vals.get(p) else "—" for p in peers]
+        ratios = [f"{vals[o]/vals[p]:.2f}" if vals.get(o) and vals.get(p) else "—" for o, p in pairs]
         P(f"| {k} | {label[m]} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 P("\nscst/peer < 1: scstd answers sooner.\n")
 

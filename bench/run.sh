@@ -20,7 +20,8 @@ BENCH_RUNS=${BENCH_RUNS:-3}               # runs per cell (median, min..max)
 BENCH_QDS=${BENCH_QDS:-"1 8 32 128"}      # queue depths of the 4 KiB random tests
 BENCH_SEQ_QD=${BENCH_SEQ_QD:-8}           # queue depth of the 128 KiB sequential tests
 BENCH_TESTS=${BENCH_TESTS:-"randread randwrite read write"}
-BENCH_TARGETS=${BENCH_TARGETS:-"scst tgt istgt"}
+BENCH_TARGETS=${BENCH_TARGETS:-"scst tgt istgt"} # add scst-poll: scstd --poll-us too
+BENCH_POLL_US=${BENCH_POLL_US:-50}        # scst-poll's --poll-us
 BENCH_SIZE=${BENCH_SIZE:-1073741824}      # bytes per LUN (files in /dev/shm, and null LUNs)
 BENCH_PREFILL=${BENCH_PREFILL:-1}         # write the files once so reads do not hit holes
 BENCH_PIN=${BENCH_PIN:-1}                 # target on CPU 0, initiator on CPU 1
@@ -35,7 +36,8 @@ BENCH_DIR=${BENCH_DIR:-/dev/shm}          # where the LUN files go
 BENCH_OUT=${BENCH_OUT:-$HERE/results}
 BENCH_KEEP=${BENCH_KEEP:-0}               # keep the work dir (logs, configs) after the run
 export BENCH_SECONDS BENCH_RUNS BENCH_QDS BENCH_SEQ_QD BENCH_TESTS BENCH_TARGETS BENCH_SIZE \
-	BENCH_PREFILL BENCH_PERF BENCH_SCST_THREADS BENCH_NICE BENCH_TARGET_CPU BENCH_INI_CPU BENCH_DIR
+	BENCH_PREFILL BENCH_PERF BENCH_SCST_THREADS BENCH_NICE BENCH_TARGET_CPU BENCH_INI_CPU BENCH_DIR \
+	BENCH_POLL_US
 
 STAMP=$(date +%Y-%m-%d-%H%M%S)
 WORK=$(mktemp -d /tmp/scst-bench.XXXXXX)
@@ -83,6 +85,7 @@ cleanup() {
 		stop_pid "${DPID[tgt]}" 2
 	fi
 	[ -n "${DPID[scst]:-}" ] && stop_pid "${DPID[scst]}" 10
+	[ -n "${DPID[scst-poll]:-}" ] && stop_pid "${DPID[scst-poll]}" 10
 	[ -n "${DPID[istgt]:-}" ] && stop_pid "${DPID[istgt]}" 2
 	rm -f "$SHM_PREFIX".*
 	if [ "$BENCH_KEEP" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
@@ -159,10 +162,12 @@ wait_ready() { # name url pid
 	return 1
 }
 
-start_scst() {
-	local port conf=$WORK/scst.conf
+# start_scstd_as NAME [scstd options]: a private scstd with a null and a file LUN.
+start_scstd_as() {
+	local name=$1 port conf=$WORK/$1.conf
+	shift
 	port=$(free_port)
-	mkfile "$SHM_PREFIX.scst.img" || { DSTATUS[scst]="cannot create $SHM_PREFIX.scst.img"; return 1; }
+	mkfile "$SHM_PREFIX.$name.img" || { DSTATUS[$name]="cannot create $SHM_PREFIX.$name.img"; return 1; }
 	cat >"$conf" <<-EOF
 		HANDLER vdisk_nullio {
 			DEVICE bnull0 {
@@ -171,7 +176,7 @@ start_scst() {
 		}
 		HANDLER vdisk_fileio {
 			DEVICE bfile0 {
-				filename $SHM_PREFIX.scst.img
+				filename $SHM_PREFIX.$name.img
 			}
 		}
 		TARGET_DRIVER iscsi {
@@ -183,16 +188,21 @@ start_scst() {
 		}
 	EOF
 	$NICE "$BENCH_SCSTD" -f -c "$conf" --portal "127.0.0.1:$port" --threads "$BENCH_SCST_THREADS" \
-		--control "$WORK/scstd.sock" >"$WORK/scstd.log" 2>&1 &
-	DPID[scst]=$!
-	URL[scst/null]="iscsi://127.0.0.1:$port/$IQN_SCST/0"
-	URL[scst/file]="iscsi://127.0.0.1:$port/$IQN_SCST/1"
-	if ! wait_ready scst "${URL[scst/null]}" "${DPID[scst]}"; then
-		DSTATUS[scst]="scstd did not come up: $(tail -n 3 "$WORK/scstd.log" | tr '\n' ' ')"
+		--control "$WORK/$name.sock" "$@" >"$WORK/$name.log" 2>&1 &
+	DPID[$name]=$!
+	URL[$name/null]="iscsi://127.0.0.1:$port/$IQN_SCST/0"
+	URL[$name/file]="iscsi://127.0.0.1:$port/$IQN_SCST/1"
+	if ! wait_ready "$name" "${URL[$name/null]}" "${DPID[$name]}"; then
+		DSTATUS[$name]="scstd did not come up: $(tail -n 3 "$WORK/$name.log" | tr '\n' ' ')"
 		return 1
 	fi
-	LUNS+=(scst/null scst/file)
+	LUNS+=("$name/null" "$name/file")
 }
+
+start_scst() { start_scstd_as scst; }
+
+# The same scstd with reactors that spin before they sleep (scstd --poll-us).
+start_scst-poll() { start_scstd_as scst-poll --poll-us "$BENCH_POLL_US"; }
 
 # The same negotiation limits as scstd's defaults (MaxRecvDataSegmentLength
 # 256 KiB, MaxBurstLength 1 MiB, FirstBurstLength 256 KiB, InitialR2T No,
@@ -465,7 +475,7 @@ keys = dict(seconds="BENCH_SECONDS", runs="BENCH_RUNS", pin="BENCH_PIN", perf="B
             nice="BENCH_NICE", prefill="BENCH_PREFILL", threads="BENCH_SCST_THREADS", vers="BENCH_VERS",
             load0="BENCH_LOAD0", load1="BENCH_LOAD1", stamp="BENCH_STAMP", targets="BENCH_TARGETS",
             tests="BENCH_TESTS", qds="BENCH_QDS", seq_qd="BENCH_SEQ_QD", target_cpu="BENCH_TARGET_CPU",
-            ini_cpu="BENCH_INI_CPU", dir="BENCH_DIR", ncpu="BENCH_NCPU")
+            ini_cpu="BENCH_INI_CPU", dir="BENCH_DIR", ncpu="BENCH_NCPU", poll_us="BENCH_POLL_US")
 m = {k: e.get(v, "") for k, v in keys.items()}
 m["status"] = dict(kv.split("=", 1) for kv in e["BENCH_STATUS"].split("\x1f") if kv)
 print(json.dumps(m, indent=1))
