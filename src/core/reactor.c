@@ -445,7 +445,8 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 		timeout_ms = 0;
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
-	/* The one io_uring_enter() of this turn: submit and wait together. */
+	/* The one io_uring_enter() of this turn: submit and wait together (a
+	 * polling reactor may need a second one: see submit_and_poll). */
 	if (timeout_ms > 0 && r->poll_us) {
 		unsigned expect = 0;
 
