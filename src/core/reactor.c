@@ -432,7 +432,7 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 	struct { void *data; int res; uint32_t flags; } batch[CQE_BATCH];
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
-	unsigned head, n = 0, i;
+	unsigned head, n = 0, i, expect = 0;
 	int events;
 
 	if (unlikely(r->ring_disabled)) {
@@ -445,32 +445,23 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 		timeout_ms = 0;
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
-	/* The one io_uring_enter() of this turn: submit and wait together (a
-	 * polling reactor may need a second one: see submit_and_poll). */
-	if (timeout_ms > 0 && r->poll_us) {
-		unsigned expect = 0;
-
-		if (r->not_urgent && !r->urgent) {
-			expect = r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX;
-			if (timeout_ms > NOT_URGENT_WAIT_MS) {
-				ts.tv_sec = 0;
-				ts.tv_nsec = NOT_URGENT_WAIT_MS * 1000000L;
-			}
-		}
-		submit_and_poll(r, expect, &ts);
-	} else if (timeout_ms > 0 && r->not_urgent && !r->urgent) {
-		unsigned nr = 1 + (r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX);
-
+	/* Completions of this turn's sends that nobody waits for: wait for them
+	 * together with one more, but not longer than NOT_URGENT_WAIT_MS. */
+	if (timeout_ms > 0 && r->not_urgent && !r->urgent) {
+		expect = r->not_urgent < NOT_URGENT_MAX ? r->not_urgent : NOT_URGENT_MAX;
 		if (timeout_ms > NOT_URGENT_WAIT_MS) {
 			ts.tv_sec = 0;
 			ts.tv_nsec = NOT_URGENT_WAIT_MS * 1000000L;
 		}
-		io_uring_submit_and_wait_timeout(&r->ring, &cqe, nr, &ts, NULL);
-	} else if (timeout_ms > 0) {
-		io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
-	} else {
-		io_uring_submit(&r->ring);
 	}
+	/* The one io_uring_enter() of this turn: submit and wait together (a
+	 * polling reactor may need a second one: see submit_and_poll). */
+	if (timeout_ms > 0 && r->poll_us)
+		submit_and_poll(r, expect, &ts);
+	else if (timeout_ms > 0)
+		io_uring_submit_and_wait_timeout(&r->ring, &cqe, expect + 1, &ts, NULL);
+	else
+		io_uring_submit(&r->ring);
 	r->not_urgent = 0;
 	r->urgent = false;
 	r->now_ms = monotonic_ms();
