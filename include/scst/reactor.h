@@ -40,6 +40,16 @@ struct scst_ticker {
  * CPU time the spinning takes (scstd --poll-us).
  */
 void scst_reactor_set_poll_us(unsigned us);
+/*
+ * Interrupt moderation for reactors created from now on: a turn that waits only
+ * on peers (receives, sends) sleeps until us microseconds have passed or enough
+ * completions came, before it takes the first one; the next completion after
+ * that ends the wait as usual. Busy connections then bring several commands
+ * per receive: fewer turns, system calls and CPU per command, for up to us of
+ * latency. 0 (the default) turns it off. Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT);
+ * returns -EOPNOTSUPP (and leaves it off) on older kernels. scstd --coalesce-us.
+ */
+int scst_reactor_set_coalesce_us(unsigned us);
 struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries);
 void scst_reactor_destroy(struct scst_reactor *r);
 
@@ -64,8 +74,12 @@ struct io_uring_sqe *scst_reactor_sqe(struct scst_reactor *r, struct scst_io_cb 
  * the next one that matters, instead of waking for it alone.
  */
 void scst_reactor_sqe_not_urgent(struct scst_reactor *r);
+/* The SQE just taken waits on a peer (a receive): a turn whose SQEs all wait on
+ * peers or are not urgent may linger to gather completions (--coalesce-us). */
+void scst_reactor_sqe_peer(struct scst_reactor *r);
 /* Something now waits for a completion marked not urgent (more to send behind
- * it): this turn's wait wakes for the first completion again. */
+ * it), or has work at once (a receive that filled its buffer): this turn's wait
+ * wakes for the first completion again and does not linger. */
 void scst_reactor_urgent(struct scst_reactor *r);
 
 /* Run w->fn on r after the current event; only from r's own thread. */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@
 #include "scst/reactor.h"
 #include "scst/sgv.h"
 
+#ifndef IORING_FEAT_MIN_TIMEOUT
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)
+#endif
 #define CQE_BATCH 64
 #define TICK_MS 1000
 
@@ -53,14 +57,41 @@ struct scst_reactor {
 	unsigned not_urgent; /* completions of this turn's SQEs nobody waits for */
 	bool urgent; /* ... until somebody did after all */
 	unsigned poll_us; /* spin this long before sleeping; 0: never */
+	unsigned coalesce_us; /* linger this long for completions; 0: never */
+	unsigned turn_sqes; /* SQEs queued this turn ... */
+	unsigned peer_sqes; /* ... of which wait on a peer (receives) */
 };
 
 static _Thread_local struct scst_reactor *self_reactor;
 static unsigned default_poll_us;
+static unsigned default_coalesce_us;
 
 void scst_reactor_set_poll_us(unsigned us)
 {
 	default_poll_us = us > 1000000 ? 1000000 : us;
+}
+
+/* Whether io_uring_enter takes a minimum wait (Linux 6.12): ask a probe ring. */
+static bool kernel_has_min_timeout(void)
+{
+	struct io_uring ring;
+	bool has;
+
+	if (io_uring_queue_init(2, &ring, 0))
+		return false;
+	has = (ring.features & IORING_FEAT_MIN_TIMEOUT) != 0;
+	io_uring_queue_exit(&ring);
+	return has;
+}
+
+int scst_reactor_set_coalesce_us(unsigned us)
+{
+	if (us && !kernel_has_min_timeout()) {
+		default_coalesce_us = 0;
+		return -EOPNOTSUPP;
+	}
+	default_coalesce_us = us > 1000000 ? 1000000 : us;
+	return 0;
 }
 
 static uint64_t monotonic_ms(void)
@@ -79,6 +110,7 @@ static void arm_mailbox(struct scst_reactor *r)
 		return;
 	sqe = scst_reactor_sqe(r, &r->efd_cb);
 	io_uring_prep_read(sqe, r->efd, &r->efd_val, sizeof(r->efd_val), 0);
+	scst_reactor_sqe_peer(r);
 	r->efd_armed = true;
 }
 
@@ -173,6 +205,8 @@ struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries)
 		return NULL;
 	r->poll_us = default_poll_us;
 	ret = ring_init(r, ring_entries);
+	if (ret == 0 && (r->ring.features & IORING_FEAT_MIN_TIMEOUT))
+		r->coalesce_us = default_coalesce_us;
 	if (ret < 0) {
 		free(r);
 		errno = -ret;
@@ -241,6 +275,7 @@ struct io_uring_sqe *scst_reactor_sqe(struct scst_reactor *r, struct scst_io_cb 
 		sqe = io_uring_get_sqe(&r->ring);
 	}
 	io_uring_sqe_set_data(sqe, cb);
+	r->turn_sqes++;
 	return sqe;
 }
 
@@ -352,6 +387,11 @@ void scst_reactor_sqe_not_urgent(struct scst_reactor *r)
 	r->not_urgent++;
 }
 
+void scst_reactor_sqe_peer(struct scst_reactor *r)
+{
+	r->peer_sqes++;
+}
+
 void scst_reactor_urgent(struct scst_reactor *r)
 {
 	r->urgent = true;
@@ -427,6 +467,46 @@ static void submit_and_poll(struct scst_reactor *r, unsigned expect, struct __ke
 	io_uring_wait_cqes(&r->ring, &cqe, expect + 1, ts, NULL);
 }
 
+/*
+ * The lingering wait (--coalesce-us): io_uring_enter with a minimum wait. The
+ * kernel sleeps until COALESCE_NR completions are due or coalesce_us has passed;
+ * then any completion ends the wait. liburing 2.3 has no call for it (its
+ * io_uring_getevents_arg still names min_wait_usec "pad"), so the SQ ring's tail
+ * is published here as io_uring_submit() would (no SQPOLL: a plain store).
+ */
+#define COALESCE_NR 64
+
+static unsigned flush_sq(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned tail = sq->sqe_tail;
+
+	if (sq->sqe_head != tail) {
+		sq->sqe_head = tail;
+		io_uring_smp_store_release(sq->ktail, tail);
+	}
+	return tail - IO_URING_READ_ONCE(*sq->khead);
+}
+
+static void submit_and_linger(struct scst_reactor *r, unsigned wait_nr, struct __kernel_timespec *ts)
+{
+	struct io_uring_getevents_arg arg = {
+		.sigmask = 0,
+		.sigmask_sz = _NSIG / 8,
+		.pad = r->coalesce_us, /* min_wait_usec */
+		.ts = (uint64_t)(uintptr_t)ts,
+	};
+	unsigned submit = flush_sq(&r->ring);
+
+	if (syscall(__NR_io_uring_enter, r->ring.ring_fd, submit, wait_nr,
+		    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg)) < 0 &&
+	    errno == EINVAL) {
+		/* Refused as a whole (nothing was submitted): never again. */
+		scst_warn("reactor %u: the kernel refuses a minimum wait; --coalesce-us is off", r->id);
+		r->coalesce_us = 0;
+	}
+}
+
 int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 {
 	struct { void *data; int res; uint32_t flags; } batch[CQE_BATCH];
@@ -458,12 +538,18 @@ int scst_reactor_run_once(struct scst_reactor *r, int timeout_ms)
 	 * polling reactor may need a second one: see submit_and_poll). */
 	if (timeout_ms > 0 && r->poll_us)
 		submit_and_poll(r, expect, &ts);
+	else if (timeout_ms > 0 && r->coalesce_us && !r->urgent &&
+		 r->turn_sqes == r->not_urgent + r->peer_sqes)
+		/* Only peers to wait for (no disk I/O a command waits on): linger
+		 * so that their completions come together. */
+		submit_and_linger(r, expect + COALESCE_NR, &ts);
 	else if (timeout_ms > 0)
 		io_uring_submit_and_wait_timeout(&r->ring, &cqe, expect + 1, &ts, NULL);
 	else
 		io_uring_submit(&r->ring);
 	r->not_urgent = 0;
 	r->urgent = false;
+	r->turn_sqes = r->peer_sqes = 0;
 	r->now_ms = monotonic_ms();
 
 	do {

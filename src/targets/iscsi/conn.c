@@ -171,6 +171,23 @@ static void fill_sn(struct iscsi_conn *c, uint8_t *bhs, enum iscsi_sn_mode mode)
 
 /* ---- send machine ---- */
 
+/*
+ * The end of the turn's dispatch for a connection with responses queued: they
+ * leave in one send. A send still in flight by then (its completion was not in
+ * this turn's batch) is what the queued responses wait for: the next wait must
+ * not linger for other completions.
+ */
+static void tx_flush(struct scst_work *w)
+{
+	struct iscsi_conn *c = scst_container_of(w, struct iscsi_conn, tx_flush_work);
+
+	c->tx_flush_queued = false;
+	if (c->tx_inflight && c->txq_head)
+		scst_reactor_urgent(c->r);
+	tx_kick(c);
+	iscsi_conn_maybe_free(c);
+}
+
 void iscsi_tx_queue(struct iscsi_conn *c, struct iscsi_tx *t)
 {
 	t->next = NULL;
@@ -179,10 +196,11 @@ void iscsi_tx_queue(struct iscsi_conn *c, struct iscsi_tx *t)
 	else
 		c->txq_head = t;
 	c->txq_tail = t;
-	/* Queued behind a send in flight: its completion matters now. */
-	if (c->tx_inflight)
-		scst_reactor_urgent(c->r);
-	tx_kick(c);
+	if (!c->tx_flush_queued) {
+		c->tx_flush_queued = true;
+		c->tx_flush_work.fn = tx_flush;
+		scst_reactor_defer(c->r, &c->tx_flush_work);
+	}
 }
 
 static void tx_item_done(struct iscsi_conn *c, struct iscsi_tx *t)
@@ -598,6 +616,7 @@ static void rx_submit_stage(struct iscsi_conn *c)
 	c->rx_iov_seg[0] = -1;
 	c->rx_iov_cnt = 1;
 	io_uring_prep_recv(sqe, c->fd, c->stage, ISCSI_STAGE_SIZE, 0);
+	scst_reactor_sqe_peer(c->r);
 	c->rx_inflight = true;
 }
 
@@ -615,6 +634,7 @@ static void rx_submit_linked(struct iscsi_conn *c, struct iscsi_rx_seg *s)
 
 	io_uring_prep_recv(sqe, c->fd, s->p, s->len, MSG_WAITALL);
 	sqe->flags |= IOSQE_IO_LINK;
+	scst_reactor_sqe_peer(c->r);
 	c->rx_data_seg = s;
 	c->rx_data_inflight = true;
 	c->rx_linked = true;
@@ -671,6 +691,7 @@ static void rx_submit(struct iscsi_conn *c)
 	c->rx_msg.msg_iov = c->rx_iov;
 	c->rx_msg.msg_iovlen = n;
 	io_uring_prep_recvmsg(sqe, c->fd, &c->rx_msg, 0);
+	scst_reactor_sqe_peer(c->r);
 	c->rx_inflight = true;
 }
 
@@ -698,6 +719,7 @@ static void rx_release_cmd(struct iscsi_conn *c)
 static void rx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 {
 	struct iscsi_conn *c = scst_container_of(cb, struct iscsi_conn, rx_cb);
+	size_t want = 0;
 	uint32_t left;
 
 	c->rx_inflight = false;
@@ -719,6 +741,12 @@ static void rx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 	}
 	c->last_rx_ms = scst_reactor_now_ms(c->r);
 	left = (uint32_t)res;
+	for (unsigned i = 0; i < c->rx_iov_cnt; i++)
+		want += c->rx_iov[i].iov_len;
+	/* A receive that filled every buffer left more behind in the socket: the
+	 * next receive has work at once, so the next wait must not linger. */
+	if ((size_t)res == want)
+		scst_reactor_urgent(c->r);
 	for (unsigned i = 0; i < c->rx_iov_cnt && left; i++) {
 		uint32_t n = left < c->rx_iov[i].iov_len ? left : (uint32_t)c->rx_iov[i].iov_len;
 
@@ -1129,7 +1157,7 @@ void iscsi_conn_maybe_free(struct iscsi_conn *c)
 	bool go;
 
 	if (!c->closing || c->free_queued || c->rx_inflight || c->rx_data_inflight ||
-	    c->tx_inflight || !c->sess_done ||
+	    c->tx_inflight || c->tx_flush_queued || !c->sess_done ||
 	    c->tmf_pending)
 		return;
 	pthread_mutex_lock(&iscsi_global_lock);

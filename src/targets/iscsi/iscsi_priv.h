@@ -251,6 +251,8 @@ struct iscsi_conn {
 	bool rx_inflight;
 	bool rx_data_inflight; /* a large data segment's receive, linked before the stage's */
 	bool tx_inflight;
+	bool tx_flush_queued; /* tx_flush_work waits in the reactor's deferred list */
+	struct scst_work tx_flush_work;
 	bool in_list;
 	struct scst_work free_work;
 	struct scst_ticker ticker;
