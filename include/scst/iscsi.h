@@ -23,6 +23,20 @@ struct scst_iscsi_limits {
 	uint32_t nop_interval_ms; /* idle time before a NOP-In ping; default 5000 */
 	uint32_t nop_timeout_ms; /* no answer for this long: the initiator is gone; 10000 */
 	uint32_t login_timeout_ms; /* login must finish within; default 30000 */
+	uint32_t zerocopy; /* zero-copy Data-In sends: SCST_ISCSI_ZC_*; 0 keeps the setting */
+};
+
+/*
+ * Zero-copy sends (IORING_OP_SENDMSG_ZC) for batches of Data-In of at least
+ * 64 KiB. AUTO (the default) uses them on connections whose local address is
+ * on a network device with hardware behind it: loopback, veth, bridges and tap
+ * devices deliver to a socket on this host, where the kernel copies the pages
+ * anyway, so zero-copy would only add the cost of its notifications.
+ */
+enum {
+	SCST_ISCSI_ZC_AUTO = 1,
+	SCST_ISCSI_ZC_ON,
+	SCST_ISCSI_ZC_OFF,
 };
 
 /* Set defaults for connections accepted from now on. */

@@ -142,6 +142,15 @@ void scst_cmd_start(struct scst_cmd *cmd);
 void scst_cmd_rx_data_done(struct scst_cmd *cmd, enum scst_sense_reason reason);
 void scst_cmd_xmit_done(struct scst_cmd *cmd);
 void scst_cmd_discard(struct scst_cmd *cmd);
+/*
+ * Zero-copy transmit: before scst_cmd_xmit_done(), the driver takes the data
+ * buffer the kernel may still read from (a send whose pages are only released
+ * by a later notification). The command then ends without it; the driver gives
+ * it back with scst_cmd_buffer_put() on the session's reactor. Returns false
+ * (out untouched) when the command holds no buffer.
+ */
+bool scst_cmd_take_buffer(struct scst_cmd *cmd, struct scst_buffer *out);
+void scst_cmd_buffer_put(struct scst_reactor *r, struct scst_buffer *b);
 
 /* For whole-CDB handlers and core emulation: finish execution with reason. */
 void scst_cmd_done(struct scst_cmd *cmd, enum scst_sense_reason reason);

@@ -119,6 +119,22 @@ static void release_buffer(struct scst_cmd *cmd)
 	}
 }
 
+bool scst_cmd_take_buffer(struct scst_cmd *cmd, struct scst_buffer *out)
+{
+	if (cmd->buffer.cls == -2)
+		return false;
+	*out = cmd->buffer;
+	cmd->buffer.cls = -2;
+	cmd->buf = NULL;
+	return true;
+}
+
+void scst_cmd_buffer_put(struct scst_reactor *r, struct scst_buffer *b)
+{
+	scst_sgv_put(scst_reactor_sgv(r), b);
+	b->cls = -2;
+}
+
 void scst_cmd_init(struct scst_cmd *cmd)
 {
 	struct scst_session *s = cmd->sess;

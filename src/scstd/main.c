@@ -55,7 +55,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: scstd (-c FILE | --default [--default-file PATH]) [-f] [--portal ADDR:PORT]...\n"
 		"             [--threads N] [--poll-us US | --coalesce-us US] [--control SOCKET]\n"
-		"             [--state-dir DIR] [--debug]\n"
+		"             [--zerocopy auto|on|off] [--state-dir DIR] [--debug]\n"
 		"  -c, --config FILE     load FILE (scst.conf grammar)\n"
 		"      --default         built-in configuration: target " DEFAULT_TARGET "\n"
 		"                        with LUN 0 on a sparse 1 GiB file and LUN 1 on vdisk_nullio\n"
@@ -69,6 +69,9 @@ static void usage(FILE *out)
 		"                        commands for up to US microseconds before it wakes\n"
 		"                        (default 0): less CPU per command under load, for up to\n"
 		"                        US of latency; needs Linux 6.12\n"
+		"      --zerocopy MODE   zero-copy sends of large Data-In (64 KiB and more in\n"
+		"                        one send): auto (default: on connections over a NIC,\n"
+		"                        not over loopback, veth or bridges), on or off\n"
 		"  -s, --control SOCKET  scstadm's control socket (" SCST_CTL_DEFAULT_PATH ")\n"
 		"      --state-dir DIR   persistent reservation state files (" DEFAULT_STATE_DIR ")\n"
 		"  -d, --debug           log debug messages\n");
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "poll-us", required_argument, NULL, 'P' },
 		{ "coalesce-us", required_argument, NULL, 'C' },
+		{ "zerocopy", required_argument, NULL, 'Z' },
 		{ "control", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -134,6 +138,7 @@ int main(int argc, char **argv)
 	const char *state_dir = NULL;
 	const char *portals[MAX_PORTALS];
 	unsigned nr_portals = 0, threads = 0, poll_us = 0, coalesce_us = 0;
+	struct scst_iscsi_limits iscsi_set = { 0 };
 	bool use_default = false, foreground = false;
 	char err[512];
 	sigset_t sigs;
@@ -170,6 +175,18 @@ int main(int argc, char **argv)
 		case 'C':
 			if (parse_us("--coalesce-us", optarg, &coalesce_us))
 				return 2;
+			break;
+		case 'Z':
+			if (!strcmp(optarg, "auto"))
+				iscsi_set.zerocopy = SCST_ISCSI_ZC_AUTO;
+			else if (!strcmp(optarg, "on"))
+				iscsi_set.zerocopy = SCST_ISCSI_ZC_ON;
+			else if (!strcmp(optarg, "off"))
+				iscsi_set.zerocopy = SCST_ISCSI_ZC_OFF;
+			else {
+				fprintf(stderr, "scstd: --zerocopy: auto, on or off\n");
+				return 2;
+			}
 			break;
 		case 's':
 			control = optarg;
@@ -236,6 +253,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	scst_register_builtins();
+	scst_iscsi_set_limits(&iscsi_set); /* zeros keep the defaults */
 	if (use_default) {
 		char text[sizeof(default_conf_fmt) + 4096];
 

@@ -219,6 +219,7 @@ static void tx_item_done(struct iscsi_conn *c, struct iscsi_tx *t)
 /* Closing: everything still queued is dropped; commands are finished without sending. */
 static void tx_drop_all(struct iscsi_conn *c)
 {
+	iscsi_zc_batch_done(c); /* the batch's buffers stay with its set */
 	while (c->done_head) {
 		struct iscsi_tx *t = c->done_head;
 
@@ -236,17 +237,21 @@ static void tx_drop_all(struct iscsi_conn *c)
 	}
 }
 
-static unsigned tx_build(struct iscsi_conn *c)
+static unsigned tx_build(struct iscsi_conn *c, unsigned *slots_used)
 {
 	unsigned slot = 0, n = 0;
+	bool last = true;
 
+	c->tx_payload = 0;
+	c->tx_copy_only = false;
 	while (c->txq_head && slot < ISCSI_TX_SLOTS) {
 		struct iscsi_tx *t = c->txq_head;
 		struct iscsi_tx_slot *s = &c->slots[slot++];
 		const uint8_t *data = NULL;
 		uint32_t len = 0, pad;
-		bool last = true, raw = false, finish_login = false;
+		bool raw = false, finish_login = false;
 
+		last = true;
 		if (t->kind == ISCSI_TX_CTRL) {
 			struct iscsi_ctrl *p = scst_container_of(t, struct iscsi_ctrl, tx);
 
@@ -256,9 +261,11 @@ static unsigned tx_build(struct iscsi_conn *c)
 			len = p->data_len;
 			raw = p->sn_mode == ISCSI_SN_RAW;
 			finish_login = p->finish_login;
+			c->tx_copy_only = true;
 		} else {
 			iscsi_cmd_tx_fill(c, scst_container_of(t, struct iscsi_cmd, tx), s, &data,
 					  &len, &last);
+			c->tx_payload += len;
 		}
 		c->tx_iov[n++] = (struct iovec){ s->bhs, ISCSI_BHS_LEN };
 		if (!raw && c->tx_hd) {
@@ -298,6 +305,9 @@ static unsigned tx_build(struct iscsi_conn *c)
 			c->done_tail = t;
 		}
 	}
+	if (!last)
+		c->tx_copy_only = true; /* a command goes on in the next batch */
+	*slots_used = slot;
 	return n;
 }
 
@@ -306,7 +316,12 @@ static void tx_submit(struct iscsi_conn *c)
 	struct io_uring_sqe *sqe;
 
 	sqe = scst_reactor_sqe(c->r, &c->tx_cb);
-	if (c->tx_iov_cnt - c->tx_iov_pos == 1) {
+	if (c->tx_zc) {
+		memset(&c->tx_msg, 0, sizeof(c->tx_msg));
+		c->tx_msg.msg_iov = c->tx_iov + c->tx_iov_pos;
+		c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
+		iscsi_zc_prep_send(c, sqe);
+	} else if (c->tx_iov_cnt - c->tx_iov_pos == 1) {
 		/* One piece (a status without data, an R2T): a plain send spares the
 		 * kernel copying in a msghdr and an iovec. */
 		const struct iovec *v = &c->tx_iov[c->tx_iov_pos];
@@ -326,6 +341,8 @@ static void tx_submit(struct iscsi_conn *c)
 
 static void tx_kick(struct iscsi_conn *c)
 {
+	unsigned slots_used;
+
 	if (c->tx_inflight)
 		return;
 	if (c->closing) {
@@ -334,14 +351,25 @@ static void tx_kick(struct iscsi_conn *c)
 	}
 	if (!c->txq_head)
 		return;
-	c->tx_iov_cnt = tx_build(c);
+	c->tx_iov_cnt = tx_build(c, &slots_used);
 	c->tx_iov_pos = 0;
+	iscsi_zc_prepare(c, slots_used);
 	tx_submit(c);
+}
+
+void iscsi_tx_kick(struct iscsi_conn *c)
+{
+	tx_kick(c);
 }
 
 static void tx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 {
-	struct iscsi_conn *c = scst_container_of(cb, struct iscsi_conn, tx_cb);
+	(void)flags;
+	iscsi_tx_sent(scst_container_of(cb, struct iscsi_conn, tx_cb), res);
+}
+
+void iscsi_tx_sent(struct iscsi_conn *c, int res)
+{
 	size_t left = (size_t)(res > 0 ? res : 0);
 
 	c->tx_inflight = false;
@@ -365,6 +393,7 @@ static void tx_complete(struct scst_io_cb *cb, int res, uint32_t flags)
 		tx_submit(c);
 		return;
 	}
+	iscsi_zc_batch_done(c);
 	while (c->done_head) {
 		struct iscsi_tx *t = c->done_head;
 
@@ -1048,6 +1077,7 @@ void iscsi_conn_start(int fd, const struct iscsi_portal_info *portal, const char
 	}
 	c->fd = fd;
 	c->r = r;
+	c->zc = iscsi_zc_wanted(fd, l.zerocopy);
 	c->portal = *portal;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->stage = malloc(ISCSI_STAGE_SIZE);
@@ -1071,6 +1101,8 @@ void iscsi_conn_start(int fd, const struct iscsi_portal_info *portal, const char
 	c->phase = ISCSI_PHASE_LOGIN;
 	c->sess_done = true; /* until a session is registered */
 	c->start_ms = scst_reactor_now_ms(r);
+	if (c->zc)
+		conn_log(c, LOG_DEBUG, "large Data-In goes zero-copy");
 	c->ticker.fn = conn_ticker;
 	scst_reactor_add_ticker(r, &c->ticker);
 	pthread_mutex_lock(&iscsi_global_lock);
@@ -1100,6 +1132,7 @@ void iscsi_conn_close(struct iscsi_conn *c, const char *why)
 	if (why)
 		conn_log(c, LOG_INFO, why);
 	c->closing = true;
+	c->closing_ms = scst_reactor_now_ms(c->r);
 	c->rx_state = ISCSI_RX_STOPPED;
 	/* Pending recv and send complete at once with an error or EOF. */
 	shutdown(c->fd, SHUT_RDWR);
@@ -1133,7 +1166,9 @@ static void conn_free(struct scst_work *w)
 		c->in_list = false;
 	}
 	pthread_mutex_unlock(&iscsi_global_lock);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd); /* else closed with a reset (iscsi_zc_tick) */
+	iscsi_zc_free(c);
 	while (c->ctrl_free) {
 		struct iscsi_ctrl *p = c->ctrl_free;
 
@@ -1157,7 +1192,7 @@ void iscsi_conn_maybe_free(struct iscsi_conn *c)
 	bool go;
 
 	if (!c->closing || c->free_queued || c->rx_inflight || c->rx_data_inflight ||
-	    c->tx_inflight || c->tx_flush_queued || !c->sess_done ||
+	    c->tx_inflight || c->tx_flush_queued || c->zc_busy || !c->sess_done ||
 	    c->tmf_pending)
 		return;
 	pthread_mutex_lock(&iscsi_global_lock);
@@ -1209,8 +1244,10 @@ static void conn_ticker(struct scst_ticker *t, uint64_t now)
 	struct iscsi_conn *c = scst_container_of(t, struct iscsi_conn, ticker);
 	struct scst_iscsi_limits *l = &iscsi_limits; /* read-mostly; set before serving */
 
-	if (c->closing)
+	if (c->closing) {
+		iscsi_zc_tick(c, now);
 		return;
+	}
 	if (c->phase == ISCSI_PHASE_LOGIN) {
 		if (now - c->start_ms >= l->login_timeout_ms && !c->waiting_reinstate)
 			iscsi_conn_close(c, "login timed out");

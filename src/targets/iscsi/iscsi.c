@@ -22,6 +22,7 @@ struct scst_iscsi_limits iscsi_limits = {
 	.nop_interval_ms = 5000,
 	.nop_timeout_ms = 10000,
 	.login_timeout_ms = 30000,
+	.zerocopy = SCST_ISCSI_ZC_AUTO,
 };
 
 void scst_iscsi_set_limits(const struct scst_iscsi_limits *l)
@@ -48,6 +49,8 @@ void scst_iscsi_set_limits(const struct scst_iscsi_limits *l)
 		iscsi_limits.nop_timeout_ms = l->nop_timeout_ms;
 	if (l->login_timeout_ms)
 		iscsi_limits.login_timeout_ms = l->login_timeout_ms;
+	if (l->zerocopy >= SCST_ISCSI_ZC_AUTO && l->zerocopy <= SCST_ISCSI_ZC_OFF)
+		iscsi_limits.zerocopy = l->zerocopy;
 	pthread_mutex_unlock(&iscsi_global_lock);
 }
 

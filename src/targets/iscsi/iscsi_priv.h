@@ -235,6 +235,23 @@ struct iscsi_tx_slot {
 	uint8_t tail[3 + ISCSI_DIGEST_LEN]; /* pad, data digest */
 };
 
+/* Zero-copy sends (tx_zc.c). */
+#define ISCSI_ZC_SETS 4
+#define ISCSI_ZC_MIN 65536 /* Data-In bytes a batch needs to go zero-copy */
+#define ISCSI_ZC_CLOSE_WAIT_MS 5000
+
+/* What one zero-copy send points at, held until its notifications are in. */
+struct iscsi_zc_set {
+	struct iscsi_conn *conn;
+	struct scst_io_cb cb; /* the send's completion and its notifications */
+	struct iscsi_tx_slot slots[ISCSI_TX_SLOTS];
+	struct scst_buffer held[ISCSI_TX_SLOTS]; /* taken from the batch's commands */
+	unsigned nheld;
+	unsigned notifs; /* notifications still due */
+	bool sending; /* part of the batch is not sent yet */
+	bool busy; /* sending, or notifications due */
+};
+
 struct iscsi_conn {
 	int fd;
 	struct scst_reactor *r;
@@ -244,6 +261,7 @@ struct iscsi_conn {
 
 	/* Life. */
 	bool closing;
+	uint64_t closing_ms;
 	bool free_queued;
 	bool sess_done; /* no scst session, or its unregister finished */
 	unsigned tmf_pending;
@@ -333,6 +351,12 @@ struct iscsi_conn {
 	struct iovec tx_iov[ISCSI_TX_SLOTS * 4];
 	unsigned tx_iov_cnt, tx_iov_pos;
 	struct msghdr tx_msg;
+	uint32_t tx_payload; /* Data-In bytes of the batch built */
+	bool tx_copy_only; /* ... which has control PDUs or a command that goes on */
+	bool zc; /* large Data-In batches go zero-copy */
+	unsigned zc_busy; /* sets waiting for their notifications */
+	struct iscsi_zc_set *tx_zc; /* the set of the batch in flight, if zero-copy */
+	struct iscsi_zc_set *zc_sets[ISCSI_ZC_SETS]; /* made on first use */
 	struct iscsi_ctrl *ctrl_free;
 	unsigned ctrl_count; /* allocated control PDUs in use */
 	bool close_after_tx;
@@ -360,6 +384,9 @@ void iscsi_conn_maybe_free(struct iscsi_conn *c);
 struct iscsi_ctrl *iscsi_ctrl_get(struct iscsi_conn *c);
 void iscsi_ctrl_put(struct iscsi_conn *c, struct iscsi_ctrl *p);
 void iscsi_tx_queue(struct iscsi_conn *c, struct iscsi_tx *t);
+void iscsi_tx_kick(struct iscsi_conn *c);
+/* A send of the batch in flight completed with res (bytes, or -errno). */
+void iscsi_tx_sent(struct iscsi_conn *c, int res);
 void iscsi_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason, bool close);
 void iscsi_conn_ffp_start(struct iscsi_conn *c);
 void iscsi_conn_send_login_final(struct iscsi_conn *c);
@@ -371,6 +398,14 @@ uint32_t iscsi_conn_max_cmdsn(struct iscsi_conn *c);
 void iscsi_conn_post_close_locked(struct iscsi_conn *c);
 unsigned iscsi_conn_count(void);
 void iscsi_conn_for_each_locked(void (*fn)(struct iscsi_conn *c, void *arg), void *arg);
+
+/* tx_zc.c */
+bool iscsi_zc_wanted(int fd, uint32_t mode);
+bool iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used);
+void iscsi_zc_prep_send(struct iscsi_conn *c, struct io_uring_sqe *sqe);
+void iscsi_zc_batch_done(struct iscsi_conn *c);
+void iscsi_zc_tick(struct iscsi_conn *c, uint64_t now_ms);
+void iscsi_zc_free(struct iscsi_conn *c);
 
 /* scsi_cmd.c */
 void iscsi_rx_scsi_cmd_hdr(struct iscsi_conn *c);
