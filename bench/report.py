@@ -62,7 +62,7 @@ for m in meta["tests"].split():
     else:
         tests.append((m, int(meta["seq_qd"])))
 label = {"randread": "4K rand read", "randwrite": "4K rand write", "read": "128K seq read", "write": "128K seq write"}
-# scst and its variants (scst-poll: --poll-us) are ours; the others are peers.
+# scst and its variants (scst-poll: --poll-us, scst-coalesce: --coalesce-us) are ours.
 ours = [t for t in targets if t.split("-")[0] == "scst"]
 peers = [t for t in targets if t not in ours]
 pairs = [(o, p) for o in ours for p in peers]
@@ -80,6 +80,8 @@ def missing(t, k):
     return "n/a"
 
 poll_note = f", scst-poll: scstd --poll-us {meta.get('poll_us', '?')}" if "scst-poll" in targets else ""
+if "scst-coalesce" in targets:
+    poll_note += f", scst-coalesce: scstd --coalesce-us {meta.get('coalesce_us', '?')}"
 out = []
 P = out.append
 P(f"# scst bench {meta['stamp']}\n")

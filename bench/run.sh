@@ -20,8 +20,9 @@ BENCH_RUNS=${BENCH_RUNS:-3}               # runs per cell (median, min..max)
 BENCH_QDS=${BENCH_QDS:-"1 8 32 128"}      # queue depths of the 4 KiB random tests
 BENCH_SEQ_QD=${BENCH_SEQ_QD:-8}           # queue depth of the 128 KiB sequential tests
 BENCH_TESTS=${BENCH_TESTS:-"randread randwrite read write"}
-BENCH_TARGETS=${BENCH_TARGETS:-"scst tgt istgt"} # add scst-poll: scstd --poll-us too
+BENCH_TARGETS=${BENCH_TARGETS:-"scst tgt istgt"} # add scst-poll, scst-coalesce: scstd variants
 BENCH_POLL_US=${BENCH_POLL_US:-50}        # scst-poll's --poll-us
+BENCH_COALESCE_US=${BENCH_COALESCE_US:-20} # scst-coalesce's --coalesce-us
 BENCH_SIZE=${BENCH_SIZE:-1073741824}      # bytes per LUN (files in /dev/shm, and null LUNs)
 BENCH_PREFILL=${BENCH_PREFILL:-1}         # write the files once so reads do not hit holes
 BENCH_PIN=${BENCH_PIN:-1}                 # target on CPU 0, initiator on CPU 1
@@ -37,7 +38,7 @@ BENCH_OUT=${BENCH_OUT:-$HERE/results}
 BENCH_KEEP=${BENCH_KEEP:-0}               # keep the work dir (logs, configs) after the run
 export BENCH_SECONDS BENCH_RUNS BENCH_QDS BENCH_SEQ_QD BENCH_TESTS BENCH_TARGETS BENCH_SIZE \
 	BENCH_PREFILL BENCH_PERF BENCH_SCST_THREADS BENCH_NICE BENCH_TARGET_CPU BENCH_INI_CPU BENCH_DIR \
-	BENCH_POLL_US
+	BENCH_POLL_US BENCH_COALESCE_US
 
 STAMP=$(date +%Y-%m-%d-%H%M%S)
 WORK=$(mktemp -d /tmp/scst-bench.XXXXXX)
@@ -86,6 +87,7 @@ cleanup() {
 	fi
 	[ -n "${DPID[scst]:-}" ] && stop_pid "${DPID[scst]}" 10
 	[ -n "${DPID[scst-poll]:-}" ] && stop_pid "${DPID[scst-poll]}" 10
+	[ -n "${DPID[scst-coalesce]:-}" ] && stop_pid "${DPID[scst-coalesce]}" 10
 	[ -n "${DPID[istgt]:-}" ] && stop_pid "${DPID[istgt]}" 2
 	rm -f "$SHM_PREFIX".*
 	if [ "$BENCH_KEEP" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
@@ -203,6 +205,9 @@ start_scst() { start_scstd_as scst; }
 
 # The same scstd with reactors that spin before they sleep (scstd --poll-us).
 start_scst-poll() { start_scstd_as scst-poll --poll-us "$BENCH_POLL_US"; }
+
+# The same scstd with reactors that linger to gather commands (scstd --coalesce-us).
+start_scst-coalesce() { start_scstd_as scst-coalesce --coalesce-us "$BENCH_COALESCE_US"; }
 
 # The same negotiation limits as scstd's defaults (MaxRecvDataSegmentLength
 # 256 KiB, MaxBurstLength 1 MiB, FirstBurstLength 256 KiB, InitialR2T No,
@@ -475,7 +480,8 @@ keys = dict(seconds="BENCH_SECONDS", runs="BENCH_RUNS", pin="BENCH_PIN", perf="B
             nice="BENCH_NICE", prefill="BENCH_PREFILL", threads="BENCH_SCST_THREADS", vers="BENCH_VERS",
             load0="BENCH_LOAD0", load1="BENCH_LOAD1", stamp="BENCH_STAMP", targets="BENCH_TARGETS",
             tests="BENCH_TESTS", qds="BENCH_QDS", seq_qd="BENCH_SEQ_QD", target_cpu="BENCH_TARGET_CPU",
-            ini_cpu="BENCH_INI_CPU", dir="BENCH_DIR", ncpu="BENCH_NCPU", poll_us="BENCH_POLL_US")
+            ini_cpu="BENCH_INI_CPU", dir="BENCH_DIR", ncpu="BENCH_NCPU", poll_us="BENCH_POLL_US",
+            coalesce_us="BENCH_COALESCE_US")
 m = {k: e.get(v, "") for k, v in keys.items()}
 m["status"] = dict(kv.split("=", 1) for kv in e["BENCH_STATUS"].split("\x1f") if kv)
 print(json.dumps(m, indent=1))
