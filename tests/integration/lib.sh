@@ -40,7 +40,10 @@ start_scstd() {
 	local how=(-c "$conf")
 	[ "$conf" = "--default" ] && how=(--default)
 	PORT=$(free_port)
+	# SCSTD_EXTRA_ARGS: run a suite under another mode by hand (--zerocopy on, ...).
+	# shellcheck disable=SC2086
 	"$SCSTD" -f "${how[@]}" --portal "127.0.0.1:$PORT" --threads 2 --state-dir "$TMPD/state" "$@" \
+		${SCSTD_EXTRA_ARGS:-} \
 		>"$TMPD/scstd.log" 2>&1 &
 	SCSTD_PID=$!
 	wait_port "$PORT" || { echo "# scstd did not start:"; sed 's/^/# /' "$TMPD/scstd.log"; return 1; }
