@@ -82,3 +82,23 @@ check_sanitizers() {
 		ok "no sanitizer reports from scstd"
 	fi
 }
+
+# side_writer_start URL BYTE: a second initiator (qemu-io) writes 64 KiB blocks
+# of BYTE over 48-52 MiB of the LUN, then reads them back, while the test does
+# its own I/O; side_writer_check DESCRIPTION waits for it and checks the read.
+side_writer_start() {
+	local cmds=() i
+	for i in $(seq 0 63); do cmds+=(-c "write -P $2 $((48 * 1048576 + i * 65536)) 64k"); done
+	qemu-io -f raw "${cmds[@]}" -c "read -P $2 48M 4M" "$1" >"$TMPD/side.out" 2>&1 &
+	SIDE=$!
+	EXTRA_PIDS="$EXTRA_PIDS $SIDE"
+}
+
+side_writer_check() {
+	if wait "$SIDE" && grep -q "read 4194304/4194304 bytes at offset 50331648" "$TMPD/side.out" &&
+		! grep -q -i "fail" "$TMPD/side.out"; then
+		ok "$1"
+	else
+		not_ok "$1"; tail -n 5 "$TMPD/side.out" | sed 's/^/# /'
+	fi
+}
