@@ -316,12 +316,7 @@ static void tx_submit(struct iscsi_conn *c)
 	struct io_uring_sqe *sqe;
 
 	sqe = scst_reactor_sqe(c->r, &c->tx_cb);
-	if (c->tx_zc) {
-		memset(&c->tx_msg, 0, sizeof(c->tx_msg));
-		c->tx_msg.msg_iov = c->tx_iov + c->tx_iov_pos;
-		c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
-		iscsi_zc_prep_send(c, sqe);
-	} else if (c->tx_iov_cnt - c->tx_iov_pos == 1) {
+	if (!c->tx_zc && c->tx_iov_cnt - c->tx_iov_pos == 1) {
 		/* One piece (a status without data, an R2T): a plain send spares the
 		 * kernel copying in a msghdr and an iovec. */
 		const struct iovec *v = &c->tx_iov[c->tx_iov_pos];
@@ -331,7 +326,10 @@ static void tx_submit(struct iscsi_conn *c)
 		memset(&c->tx_msg, 0, sizeof(c->tx_msg));
 		c->tx_msg.msg_iov = c->tx_iov + c->tx_iov_pos;
 		c->tx_msg.msg_iovlen = c->tx_iov_cnt - c->tx_iov_pos;
-		io_uring_prep_sendmsg(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
+		if (c->tx_zc)
+			iscsi_zc_prep_send(c, sqe);
+		else
+			io_uring_prep_sendmsg(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
 	}
 	/* Nothing waits behind this send: its completion only frees what it sent. */
 	if (!c->txq_head)
