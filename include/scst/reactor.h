@@ -46,10 +46,10 @@ void scst_reactor_set_poll_us(unsigned us);
  * completions came, before it takes the first one; the next completion after
  * that ends the wait as usual. Busy connections then bring several commands
  * per receive: fewer turns, system calls and CPU per command, for up to us of
- * latency. 0 (the default) turns it off. Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT);
- * returns -EOPNOTSUPP (and leaves it off) on older kernels. scstd --coalesce-us.
+ * latency. 0 (the default) turns it off. Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT):
+ * on older kernels reactors warn once and leave it off. scstd --coalesce-us.
  */
-int scst_reactor_set_coalesce_us(unsigned us);
+void scst_reactor_set_coalesce_us(unsigned us);
 struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries);
 void scst_reactor_destroy(struct scst_reactor *r);
 

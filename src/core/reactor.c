@@ -71,27 +71,9 @@ void scst_reactor_set_poll_us(unsigned us)
 	default_poll_us = us > 1000000 ? 1000000 : us;
 }
 
-/* Whether io_uring_enter takes a minimum wait (Linux 6.12): ask a probe ring. */
-static bool kernel_has_min_timeout(void)
+void scst_reactor_set_coalesce_us(unsigned us)
 {
-	struct io_uring ring;
-	bool has;
-
-	if (io_uring_queue_init(2, &ring, 0))
-		return false;
-	has = (ring.features & IORING_FEAT_MIN_TIMEOUT) != 0;
-	io_uring_queue_exit(&ring);
-	return has;
-}
-
-int scst_reactor_set_coalesce_us(unsigned us)
-{
-	if (us && !kernel_has_min_timeout()) {
-		default_coalesce_us = 0;
-		return -EOPNOTSUPP;
-	}
 	default_coalesce_us = us > 1000000 ? 1000000 : us;
-	return 0;
 }
 
 static uint64_t monotonic_ms(void)
@@ -205,8 +187,15 @@ struct scst_reactor *scst_reactor_create(unsigned id, unsigned ring_entries)
 		return NULL;
 	r->poll_us = default_poll_us;
 	ret = ring_init(r, ring_entries);
-	if (ret == 0 && (r->ring.features & IORING_FEAT_MIN_TIMEOUT))
-		r->coalesce_us = default_coalesce_us;
+	if (ret == 0 && default_coalesce_us) {
+		static atomic_flag warned = ATOMIC_FLAG_INIT;
+
+		/* The ring says whether io_uring_enter takes a minimum wait. */
+		if (r->ring.features & IORING_FEAT_MIN_TIMEOUT)
+			r->coalesce_us = default_coalesce_us;
+		else if (!atomic_flag_test_and_set(&warned))
+			scst_warn("--coalesce-us needs Linux 6.12 (a minimum wait in io_uring_enter); it is off");
+	}
 	if (ret < 0) {
 		free(r);
 		errno = -ret;

@@ -245,8 +245,7 @@ int main(int argc, char **argv)
 		scst_warn("state directory %s: %s; APTPL persistent reservations are refused",
 			  DEFAULT_STATE_DIR, strerror(-ret));
 	scst_reactor_set_poll_us(poll_us);
-	if (scst_reactor_set_coalesce_us(coalesce_us))
-		scst_warn("--coalesce-us needs Linux 6.12 (a minimum wait in io_uring_enter); it is off");
+	scst_reactor_set_coalesce_us(coalesce_us);
 	ret = scst_core_init(threads);
 	if (ret) {
 		scst_err("cannot start the core: %s", strerror(-ret));
