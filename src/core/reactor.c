@@ -413,6 +413,13 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The kernel has task work queued for us (a completion to post): seen in the
+ * SQ ring's flags, without a system call (IORING_SETUP_TASKRUN_FLAG). */
+static inline bool taskrun_due(struct scst_reactor *r)
+{
+	return IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN;
+}
+
 /*
  * Spin up to poll_us for more than `expect` completions, or for task work the
  * kernel has queued for us (IORING_SQ_TASKRUN: a receive's data arrived, say).
@@ -423,8 +430,7 @@ static bool spin_for_work(struct scst_reactor *r, unsigned expect)
 	uint64_t end = monotonic_ns() + (uint64_t)r->poll_us * 1000u;
 
 	for (unsigned i = 1;; i++) {
-		if (io_uring_cq_ready(&r->ring) > expect ||
-		    (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN))
+		if (io_uring_cq_ready(&r->ring) > expect || taskrun_due(r))
 			return true;
 		if (!(i % 64) && monotonic_ns() >= end)
 			return false;
@@ -443,8 +449,7 @@ static void submit_and_poll(struct scst_reactor *r, unsigned expect, struct __ke
 	struct io_uring_cqe *cqe;
 
 	/* Nothing to submit and no task work due: straight to spinning. */
-	if (io_uring_sq_ready(&r->ring) ||
-	    (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN))
+	if (io_uring_sq_ready(&r->ring) || taskrun_due(r))
 		io_uring_submit_and_get_events(&r->ring);
 	if (io_uring_cq_ready(&r->ring) > expect)
 		return;
