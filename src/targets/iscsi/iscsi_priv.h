@@ -401,7 +401,7 @@ void iscsi_conn_for_each_locked(void (*fn)(struct iscsi_conn *c, void *arg), voi
 
 /* tx_zc.c */
 bool iscsi_zc_wanted(int fd, uint32_t mode);
-bool iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used);
+void iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used);
 void iscsi_zc_prep_send(struct iscsi_conn *c, struct io_uring_sqe *sqe);
 void iscsi_zc_batch_done(struct iscsi_conn *c);
 void iscsi_zc_tick(struct iscsi_conn *c, uint64_t now_ms);

@@ -152,19 +152,19 @@ static struct iscsi_zc_set *zc_free_set(struct iscsi_conn *c)
 
 /*
  * The batch tx_build just made: send it zero-copy? Then its header slots move
- * into a free set and the iovecs follow them. No free set (every one waits for
+ * into a free set, the iovecs follow them and c->tx_zc names the set. No free set (every one waits for
  * its notification): the batch goes by copy, which needs nothing held.
  */
-bool iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used)
+void iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used)
 {
 	const uint8_t *lo = (const uint8_t *)c->slots, *hi = lo + sizeof(c->slots);
 	struct iscsi_zc_set *z;
 
 	if (!c->zc || c->tx_copy_only || c->tx_payload < ISCSI_ZC_MIN)
-		return false;
+		return;
 	z = zc_free_set(c);
 	if (!z)
-		return false;
+		return;
 	memcpy(z->slots, c->slots, slots_used * sizeof(c->slots[0]));
 	for (unsigned i = 0; i < c->tx_iov_cnt; i++) {
 		const uint8_t *p = c->tx_iov[i].iov_base;
@@ -176,7 +176,6 @@ bool iscsi_zc_prepare(struct iscsi_conn *c, unsigned slots_used)
 	z->sending = true;
 	c->zc_busy++;
 	c->tx_zc = z;
-	return true;
 }
 
 void iscsi_zc_prep_send(struct iscsi_conn *c, struct io_uring_sqe *sqe)
